@@ -1,0 +1,58 @@
+# One command to run, one to test. Everything installs into .venv and node_modules.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app app
+PYTEST_ARGS ?=
+
+.PHONY: run install install-test assets translations babel-extract babel-update babel-compile db test test-sqlite test-postgres bench clean
+
+run: install db
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+install: $(VENV)/.installed assets translations
+
+install-test: install $(VENV)/.installed-test
+	@[ -x /usr/bin/chromium ] || echo "note: /usr/bin/chromium is missing: browser tests will be skipped (apt-get install chromium)"
+
+$(VENV)/.installed: pyproject.toml
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+assets: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations
+
+babel-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project=beneficiary-relations --ignore-dirs='.* ._ node_modules instance tests bench build' .
+
+babel-update: babel-extract
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+babel-compile: translations
+
+db: install
+	$(FLASK) db upgrade
+	$(FLASK) users bootstrap
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,30 @@
+"""The admin home page: who you are and what your role lets you do."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_admin import expose
+from flask_login import current_user
+
+from admin_views.base import SecureIndexView
+from workflow.roles import role_label
+
+
+class HomeView(SecureIndexView):
+    @expose("/")
+    def index(self):
+        links = []
+        for view in self.admin._views:
+            if view is self or not view.is_accessible():
+                continue
+            perms = []
+            for perm in ("create", "edit", "export"):
+                if hasattr(view, "allowed") and view.allowed(perm):
+                    perms.append(perm)
+            links.append({
+                "name": view.name,
+                "category": view.category,
+                "url": url_for(f"{view.endpoint}.index_view" if hasattr(view, "index_view") else f"{view.endpoint}.index"),
+                "perms": perms,
+            })
+        return self.render("admin/home.html", links=links,
+                           role_name=role_label(current_user.role), user=current_user)

@@ -1,0 +1,63 @@
+"""Users and roles, managed by admins."""
+from __future__ import annotations
+
+from flask_admin.babel import gettext as admin_gettext  # noqa: F401 (keeps Flask-Admin domain loaded)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import PasswordField, SelectField
+from wtforms.validators import ValidationError
+
+from admin_views.base import SecureModelView
+from forms.users import optional_strong_password
+from workflow.roles import ADMIN_ONLY, role_choices, role_label
+from workflow.users import UserError, check_deactivation, check_role_change, normalize_email
+
+
+class UserAdmin(SecureModelView):
+    roles_read = roles_create = roles_edit = ADMIN_ONLY
+    roles_delete = frozenset()  # deactivate instead: the audit trail keeps pointing at them
+    roles_export = ADMIN_ONLY
+
+    column_list = ("full_name", "email", "role", "active", "last_login_at")
+    column_searchable_list = ("full_name", "email")
+    column_filters = ("role", "active")
+    column_details_exclude_list = ("password_hash",)
+    column_export_exclude_list = ("password_hash",)
+    form_columns = ("full_name", "email", "role", "active", "new_password")
+    column_labels = {
+        "full_name": _l("Full name"), "email": _l("Email"), "role": _l("Role"),
+        "active": _l("Active"), "last_login_at": _l("Last sign-in"), "created_at": _l("Created at"),
+        "new_password": _l("New password"),
+    }
+    column_formatters = {"role": lambda v, c, m, n: role_label(m.role)}
+    column_formatters_export = {"role": lambda v, c, m, n: role_label(m.role)}
+    form_extra_fields = {
+        "new_password": PasswordField(_l("New password"), validators=[optional_strong_password],
+                                      description=_l("Leave empty to keep the current password.")),
+    }
+    form_overrides = {"role": SelectField}
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        form.role.choices = role_choices()
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        form.role.choices = role_choices()
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        model.email = normalize_email(model.email)
+        try:
+            if hasattr(form, "role"):  # inline edits send only some fields
+                check_role_change(current_user, None if is_created else model, form.role.data)
+            if not is_created and hasattr(form, "active"):
+                check_deactivation(current_user, model, bool(form.active.data))
+        except UserError as exc:
+            raise ValidationError(str(exc))
+        new_password = getattr(form, "new_password", None)
+        if new_password is not None and new_password.data:
+            model.set_password(new_password.data)
+        elif is_created:
+            raise ValidationError(str(_l("Set a password for the new user.")))

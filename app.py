@@ -1,0 +1,168 @@
+"""Application factory: `flask --app app run`, `gunicorn 'app:create_app()'`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, render_template, request, send_from_directory, session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as config_module
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+
+
+def select_locale() -> str:
+    """?lang= switches and is remembered in the session; Arabic otherwise."""
+    from flask import current_app, has_request_context
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    wanted = request.args.get("lang")
+    if wanted in languages:
+        session["lang"] = wanted
+        return wanted
+    remembered = session.get("lang")
+    if remembered in languages:
+        return remembered
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+    from models.user import User
+    from workflow import audit
+
+    audit.install()
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    _register_template_helpers(app)
+    _register_blueprints(app)
+    _register_security(app)
+    _register_errors(app)
+
+    from admin_views import init_admin
+
+    init_admin(app)
+
+    from cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from workflow.dates import dual_date, hijri
+
+    app.jinja_env.filters["dual_date"] = dual_date
+    app.jinja_env.filters["hijri"] = hijri
+
+    @app.context_processor
+    def language_context():
+        lang = str(get_locale() or "ar")
+        def lang_url(target: str) -> str:
+            args = request.args.to_dict(flat=False)
+            args["lang"] = [target]
+            from urllib.parse import urlencode
+
+            return request.path + "?" + urlencode(args, doseq=True)
+
+        return {
+            "lang_url": lang_url,
+            "current_lang": lang,
+            "text_dir": "rtl" if lang in RTL_LANGUAGES else "ltr",
+            "other_lang": "en" if lang == "ar" else "ar",
+        }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from admin_views.auth import bp as auth_bp
+    from public import bp as public_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(public_bp)
+
+    # Front-end packages installed by npm (never copied into the repository).
+    vendor_root = ROOT / "node_modules"
+
+    @app.route("/vendor/bootstrap-rtl/<path:filename>")
+    def vendor_bootstrap_rtl(filename: str):
+        return send_from_directory(vendor_root / "bootstrap-v4-rtl" / "dist", filename, max_age=86400)
+
+
+def _register_security(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
+        )
+        if getattr(current_user, "is_authenticated", False):
+            # Personal data must not linger in shared browsers' caches.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
+        response.vary.add("Cookie")
+        return response
+
+
+def _register_errors(app: Flask) -> None:
+    from flask_babel import gettext as _
+
+    messages = {
+        400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+        403: (_l("Not allowed"), _l("Your role does not allow this page or action.")),
+        404: (_l("Page not found"), _l("The page you asked for does not exist.")),
+        405: (_l("Not allowed"), _l("This action is not allowed here.")),
+        413: (_l("File too large"), _l("The file is larger than the allowed size (%(mb)d MB).")),
+        429: (_l("Too many attempts"), _l("Too many attempts. Please wait a little and try again.")),
+        500: (_l("Something went wrong"), _l("An unexpected error happened. Nothing was saved. Please try again.")),
+    }
+
+    from flask_wtf.csrf import CSRFError
+
+    def render_error(code: int, title, text):
+        mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return render_template("error.html", code=code, title=title, text=str(text) % {"mb": mb}
+                               if "%(mb)" in str(text) else text), code
+
+    for code, (title, text) in messages.items():
+        app.register_error_handler(code, lambda e, c=code, t=title, x=text: render_error(c, t, x))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return render_error(400, _l("Form expired"),
+                            _l("The form has expired or was not sent from this site. Please reload the page and try again."))

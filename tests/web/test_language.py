@@ -1,0 +1,38 @@
+"""Arabic by default, English one click away, and the choice remembered."""
+from tests.conftest import login
+
+
+def test_switch_to_english_and_back_is_remembered(client, users):
+    html = client.get("/login?lang=en").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in html and "Staff sign-in" in html
+    # Remembered without the parameter.
+    assert '<html lang="en" dir="ltr">' in client.get("/login").get_data(as_text=True)
+    login(client, "admin@example.org")
+    html = client.get("/admin/").get_data(as_text=True)
+    assert 'dir="ltr"' in html and "Welcome, مستخدم admin" in html
+    html = client.get("/admin/?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html and "مرحبًا" in html
+
+
+def test_language_switch_link_keeps_the_page(client, users):
+    login(client, "admin@example.org")
+    html = client.get("/admin/user/?page=0").get_data(as_text=True)
+    assert 'href="/admin/user/?page=0&amp;lang=en"' in html
+
+
+def test_flask_admin_strings_are_arabic(client, users):
+    login(client, "admin@example.org")
+    html = client.get("/admin/user/").get_data(as_text=True)
+    assert "قائمة" in html or "إنشاء" in html  # Flask-Admin's own Arabic catalogue
+    assert "bootstrap-rtl.min.css" in html
+
+
+def test_unknown_language_falls_back_to_arabic(client):
+    assert 'lang="ar"' in client.get("/login?lang=xx").get_data(as_text=True)
+
+
+def test_error_pages_are_translated(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "الصفحة غير موجودة" in response.get_data(as_text=True)
+    assert "Page not found" in client.get("/no-such-page?lang=en").get_data(as_text=True)

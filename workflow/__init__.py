@@ -1,0 +1,1 @@
+"""Pure-Python domain rules for the beneficiary-relations workflow."""

@@ -1,0 +1,112 @@
+"""Staff accounts: creation, authentication and the rules on roles."""
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+
+from extensions import db
+from models.types import utcnow
+from models.user import User
+from workflow.roles import ROLE_RANK, Role
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class UserError(ValueError):
+    """A rule on accounts was broken; the message is shown to the person."""
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_password_strength(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise UserError(_l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(15)
+
+
+def create_user(email: str, full_name: str, role: str | Role, password: str) -> User:
+    email = normalize_email(email)
+    if not email or "@" not in email:
+        raise UserError(_l("Enter a valid email address."))
+    role = Role(role)
+    check_password_strength(password)
+    if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
+        raise UserError(_l("A user with this email already exists."))
+    user = User(email=email, full_name=(full_name or email).strip(), role=role.value)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def has_users() -> bool:
+    return db.session.scalar(db.select(User.id).limit(1)) is not None
+
+
+def bootstrap_admin(email: str | None, password: str | None) -> tuple[User, str | None] | None:
+    """Create the first admin when there is no user at all.
+
+    Returns (user, generated_password) — the password only when we made it up,
+    so the caller prints it once. Returns None when users already exist.
+    """
+    if has_users():
+        return None
+    generated = None
+    if not (email and password):
+        email = email or "admin@example.org"
+        generated = password = generate_password()
+    user = create_user(email, "مدير النظام", Role.ADMIN, password)
+    return user, generated
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user when email and password match an active account, else None.
+
+    A password hash is checked even for unknown emails so timing does not reveal
+    which accounts exist.
+    """
+    user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        User(password_hash=_DUMMY_HASH()).check_password(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+_dummy: list[str] = []
+
+
+def _DUMMY_HASH() -> str:
+    if not _dummy:
+        from werkzeug.security import generate_password_hash
+
+        _dummy.append(generate_password_hash(secrets.token_hex(8)))
+    return _dummy[0]
+
+
+def check_role_change(actor: User, target: User | None, new_role: str) -> None:
+    """Refuse role changes that would let someone raise themselves.
+
+    Only admins reach the users screen, but an admin still may not change their
+    own role (a demotion by mistake locks the association out), and nobody may
+    grant a role above their own.
+    """
+    new = Role(new_role)
+    if target is not None and target.id == actor.id and target.role != new.value:
+        raise UserError(_l("You cannot change your own role."))
+    if ROLE_RANK[new] > ROLE_RANK[Role(actor.role)]:
+        raise UserError(_l("You cannot grant a role above your own."))
+
+
+def check_deactivation(actor: User, target: User, active: bool) -> None:
+    if target.id == actor.id and not active:
+        raise UserError(_l("You cannot deactivate your own account."))
