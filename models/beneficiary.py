@@ -1,0 +1,207 @@
+"""The beneficiary aggregate: the person, their household, documents, declarations, contacts."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.types import UTCDateTime, utcnow
+from workflow.arabic import fold_arabic, full_name
+
+
+class Gender:
+    MALE = "male"
+    FEMALE = "female"
+    ALL = (MALE, FEMALE)
+
+
+class MaritalStatus:
+    ALL = ("single", "married", "divorced", "widowed")
+
+
+class Beneficiary(db.Model):
+    __tablename__ = "beneficiary"
+    __table_args__ = (
+        Index("ix_beneficiary_region_city", "region", "city"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(10), unique=True)
+    first_name: Mapped[str] = mapped_column(String(60))
+    father_name: Mapped[str] = mapped_column(String(60), default="")
+    grandfather_name: Mapped[str] = mapped_column(String(60), default="")
+    family_name: Mapped[str] = mapped_column(String(60))
+    # Folded full name (see workflow.arabic.fold_arabic), kept in step on every write;
+    # an ordinary index serves prefix search without a per-row function.
+    name_search: Mapped[str] = mapped_column(String(260), index=True, default="")
+    gender: Mapped[str] = mapped_column(String(10), index=True)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    nationality: Mapped[str] = mapped_column(String(2), default="SA", index=True)  # ISO 3166 alpha-2
+    phone: Mapped[str] = mapped_column(String(16), index=True)  # E.164
+    email: Mapped[str] = mapped_column(String(255), default="")
+    region: Mapped[str] = mapped_column(String(60), default="")
+    city: Mapped[str] = mapped_column(String(60), default="", index=True)
+    district: Mapped[str] = mapped_column(String(60), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    marital_status: Mapped[str] = mapped_column(String(12), default="")
+    monthly_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Set when the retention job anonymised this record.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    household = relationship("HouseholdMember", back_populates="beneficiary",
+                             cascade="all, delete-orphan", order_by="HouseholdMember.id")
+    documents = relationship("Document", back_populates="beneficiary", cascade="all, delete-orphan",
+                             order_by="Document.id")
+    declarations = relationship("Declaration", back_populates="beneficiary", cascade="all, delete-orphan",
+                                order_by="Declaration.id")
+    communications = relationship("Communication", back_populates="beneficiary", cascade="all, delete-orphan",
+                                  order_by="Communication.at.desc()")
+
+    @property
+    def full_name(self) -> str:
+        return full_name(self.first_name, self.father_name, self.grandfather_name, self.family_name)
+
+    def refresh_search_name(self) -> None:
+        self.name_search = fold_arabic(self.full_name)
+
+    @property
+    def household_size(self) -> int:
+        return 1 + len(self.household)
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+@db.event.listens_for(Beneficiary, "before_insert")
+@db.event.listens_for(Beneficiary, "before_update")
+def _keep_search_name(mapper, connection, target: Beneficiary) -> None:
+    target.refresh_search_name()
+
+
+class HouseholdMember(db.Model):
+    __tablename__ = "household_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    relation: Mapped[str] = mapped_column(String(20))  # spouse, son, daughter, father, mother, brother, sister, other
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    national_id: Mapped[str | None] = mapped_column(String(10))
+    monthly_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    has_disability: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(String(300), default="")
+
+    beneficiary = relationship("Beneficiary", back_populates="household")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Document(db.Model):
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"), index=True)
+    document_type_id: Mapped[int] = mapped_column(ForeignKey("document_type.id"), index=True)
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date, index=True)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
+    notes: Mapped[str] = mapped_column(String(300), default="")
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    beneficiary = relationship("Beneficiary", back_populates="documents")
+    document_type = relationship("DocumentType", lazy="joined")
+    file = relationship("StoredFile", lazy="joined")
+    verified_by = relationship("User")
+
+    def valid_on(self, day: date) -> bool:
+        """Valid at a given day (the policy checks validity at submission time)."""
+        if self.issue_date and self.issue_date > day:
+            return False
+        return self.expiry_date is None or self.expiry_date >= day
+
+    def __str__(self) -> str:
+        return str(self.document_type) if self.document_type else f"#{self.id}"
+
+
+class DeclarationText(db.Model):
+    """The versioned wording of the declaration the beneficiary signs (set by admins)."""
+
+    __tablename__ = "declaration_text"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    text_ar: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class DeclarationMethod:
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    ALL = (IN_PERSON, ONLINE)
+
+
+class Declaration(db.Model):
+    """The beneficiary's signed statement that their data is correct (policy step)."""
+
+    __tablename__ = "declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"), index=True)
+    text_id: Mapped[int] = mapped_column(ForeignKey("declaration_text.id"))
+    method: Mapped[str] = mapped_column(String(12))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    signed_name: Mapped[str] = mapped_column(String(260), default="")  # typed name, online
+    ip_address: Mapped[str] = mapped_column(String(45), default="")  # online only
+    scan_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    beneficiary = relationship("Beneficiary", back_populates="declarations")
+    text = relationship("DeclarationText", lazy="joined")
+    scan_file = relationship("StoredFile")
+    recorded_by = relationship("User")
+
+
+class Direction:
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+    ALL = (INCOMING, OUTGOING)
+
+
+class Communication(db.Model):
+    """Every contact with a beneficiary, in either direction."""
+
+    __tablename__ = "communication"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"), index=True)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    follow_up_on: Mapped[date | None] = mapped_column(Date, index=True)
+    follow_up_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How it was sent when the system sent it (record, email, sms) and the result.
+    delivery: Mapped[str] = mapped_column(String(20), default="")
+
+    beneficiary = relationship("Beneficiary", back_populates="communications")
+    channel = relationship("Channel", lazy="joined")
+    staff = relationship("User", lazy="joined")
