@@ -64,4 +64,13 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         "FLASK_ADMIN_SWATCH": "default",
+        # Notifications (see workflow/notify.py).
+        "NOTIFIER_BACKEND": os.environ.get("NOTIFIER_BACKEND", "record"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@localhost"),
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", ""),
     }

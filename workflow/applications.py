@@ -1,0 +1,105 @@
+"""Service requests: receipt, reference numbers, deadlines and the one place
+where an application's status changes (record_transition).
+
+The transition rules (which action moves which status, for which role) live in
+workflow/state_machine.py and call record_transition(); nothing else assigns
+Application.status.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from extensions import db
+from models.application import Application, ApplicationEvent, ReferenceCounter, Status
+from models.organisation import OrganisationProfile
+from models.types import utcnow
+from workflow.dates import hijri_year, to_local
+from workflow.events import application_changed
+
+DEFAULT_DECISION_PERIOD_DAYS = 14
+
+
+def default_decision_period() -> int:
+    profile = db.session.get(OrganisationProfile, 1)
+    return profile.default_decision_period_days if profile and profile.default_decision_period_days else \
+        DEFAULT_DECISION_PERIOD_DAYS
+
+
+def decision_period_for(service_type) -> int:
+    return service_type.decision_period_days or default_decision_period()
+
+
+def compute_decision_due(received_at: datetime, days: int) -> date:
+    """The period runs from receipt, counted in the organisation's local calendar days."""
+    return to_local(received_at).date() + timedelta(days=days)
+
+
+def next_reference(received_at: datetime) -> str:
+    """REQ-<Hijri year>-<six-digit sequence>, gap-free per year.
+
+    The counter row is incremented with a single UPDATE so concurrent requests
+    (several gunicorn workers) never get the same number.
+    """
+    year = hijri_year(to_local(received_at))
+    result = db.session.execute(
+        update(ReferenceCounter).where(ReferenceCounter.year == year)
+        .values(last=ReferenceCounter.last + 1).returning(ReferenceCounter.last))
+    number = result.scalar()
+    if number is None:
+        db.session.add(ReferenceCounter(year=year, last=1))
+        db.session.flush()
+        number = 1
+    return f"REQ-{year}-{number:06d}"
+
+
+def days_left(application: Application, today: date | None = None) -> int:
+    today = today or to_local(utcnow()).date()
+    return (application.decision_due - today).days
+
+
+def is_overdue(application: Application, today: date | None = None) -> bool:
+    return application.status in Status.UNDECIDED and days_left(application, today) < 0
+
+
+def overdue_clause(today: date | None = None):
+    """SQL condition for overdue applications (index: status, decision_due)."""
+    today = today or to_local(utcnow()).date()
+    return (Application.status.in_(Status.UNDECIDED)) & (Application.decision_due < today)
+
+
+def record_transition(application: Application, action: str, to_status: str, actor=None, note: str = "") -> ApplicationEvent:
+    """Change the status, append the timeline event and tell subscribers."""
+    from_status = application.status or ""
+    application.status = to_status
+    event = ApplicationEvent(application=application, action=action, from_status=from_status,
+                             to_status=to_status, note=note or "", user_id=getattr(actor, "id", None))
+    db.session.add(event)
+    db.session.flush()
+    application_changed.send(application, action=action, from_status=from_status, to_status=to_status, actor=actor)
+    return event
+
+
+def receive_application(beneficiary, service_type, channel=None, *, actor=None, description: str = "",
+                        notes: str = "", received_at: datetime | None = None) -> Application:
+    """Register a new request (status `received`) with its reference and deadline.
+
+    The caller commits; a failure anywhere rolls back the whole request.
+    """
+    received_at = received_at or utcnow()
+    application = Application(
+        reference=next_reference(received_at),
+        beneficiary=beneficiary,
+        service_type=service_type,
+        channel=channel,
+        received_at=received_at,
+        decision_due=compute_decision_due(received_at, decision_period_for(service_type)),
+        description=description or "",
+        notes=notes or "",
+        created_by_id=getattr(actor, "id", None),
+        status="",
+    )
+    db.session.add(application)
+    record_transition(application, "receive", Status.RECEIVED, actor)
+    return application

@@ -1,0 +1,109 @@
+"""Telling the beneficiary: every message is recorded as an outgoing Communication,
+and, where configured, also sent by email (SMTP) or SMS.
+
+NOTIFIER_BACKEND: "record" (default: record only), "email" (SMTP from SMTP_HOST,
+SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS, MAIL_FROM). SMS providers plug
+in by subclassing SmsBackend and naming the class in SMS_BACKEND ("module:Class").
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from flask import current_app
+
+from extensions import db
+from models.beneficiary import Communication, Direction
+from models.reference import Channel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Message:
+    subject: str
+    body: str
+    to_email: str = ""
+    to_phone: str = ""
+
+
+class Backend:
+    name = "record"
+
+    def send(self, message: Message) -> str:
+        """Deliver the message; return a short delivery note ('' when only recorded)."""
+        return ""
+
+
+class EmailBackend(Backend):
+    name = "email"
+
+    def send(self, message: Message) -> str:
+        if not message.to_email:
+            return "no-email"
+        cfg = current_app.config
+        mail = EmailMessage()
+        mail["Subject"] = message.subject
+        mail["From"] = cfg.get("MAIL_FROM", "no-reply@localhost")
+        mail["To"] = message.to_email
+        mail.set_content(message.body)
+        with smtplib.SMTP(cfg.get("SMTP_HOST", "127.0.0.1"), int(cfg.get("SMTP_PORT", 25)), timeout=10) as smtp:
+            if cfg.get("SMTP_STARTTLS"):
+                smtp.starttls()
+            if cfg.get("SMTP_USER"):
+                smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD", ""))
+            smtp.send_message(mail)
+        return "email"
+
+
+class SmsBackend(Backend):
+    """Interface for an SMS provider: implement send() and return 'sms'."""
+
+    name = "sms"
+
+    def send(self, message: Message) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def _backends() -> list[Backend]:
+    cfg = current_app.config
+    chosen: list[Backend] = []
+    if cfg.get("NOTIFIER_BACKEND", "record") == "email":
+        chosen.append(EmailBackend())
+    sms = cfg.get("SMS_BACKEND")
+    if sms:
+        module, _, cls = sms.partition(":")
+        chosen.append(getattr(importlib.import_module(module), cls)())
+    return chosen
+
+
+def notify_beneficiary(beneficiary, subject: str, body: str, *, application=None, staff=None,
+                       channel_code: str = "") -> Communication:
+    """Record an outgoing communication and send it through the configured backends.
+
+    Recording happens in the caller's transaction; a failed send is noted on the
+    record (never loses the record and never breaks the state change).
+    """
+    channel = None
+    if channel_code:
+        channel = db.session.scalar(db.select(Channel).where(Channel.code == channel_code))
+    deliveries = []
+    message = Message(subject=subject, body=body, to_email=beneficiary.email or "", to_phone=beneficiary.phone or "")
+    for backend in _backends():
+        try:
+            note = backend.send(message)
+        except Exception as exc:  # network trouble must not undo the decision
+            log.warning("notification via %s failed: %s", backend.name, type(exc).__name__)
+            note = f"{backend.name}-failed"
+        if note:
+            deliveries.append(note)
+    comm = Communication(
+        beneficiary=beneficiary, application_id=getattr(application, "id", None), channel=channel,
+        direction=Direction.OUTGOING, subject=subject[:200], summary=body,
+        staff_id=getattr(staff, "id", None), delivery=",".join(deliveries) or "record",
+    )
+    db.session.add(comm)
+    return comm
