@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_admin.babel import gettext as admin_gettext  # noqa: F401 (keeps Flask-Admin domain loaded)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
 from wtforms import PasswordField, SelectField
 from wtforms.validators import ValidationError
 
@@ -51,7 +52,10 @@ class UserAdmin(SecureModelView):
         model.email = normalize_email(model.email)
         try:
             if hasattr(form, "role"):  # inline edits send only some fields
-                check_role_change(current_user, None if is_created else model, form.role.data)
+                # The form has already been copied onto the model: compare with the stored role.
+                stored = sa_inspect(model).attrs.role.history.deleted
+                old_role = stored[0] if stored else model.role
+                check_role_change(current_user, None if is_created else model, form.role.data, old_role)
             if not is_created and hasattr(form, "active"):
                 check_deactivation(current_user, model, bool(form.active.data))
         except UserError as exc:

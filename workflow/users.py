@@ -93,7 +93,7 @@ def _DUMMY_HASH() -> str:
     return _dummy[0]
 
 
-def check_role_change(actor: User, target: User | None, new_role: str) -> None:
+def check_role_change(actor: User, target: User | None, new_role: str, old_role: str | None = None) -> None:
     """Refuse role changes that would let someone raise themselves.
 
     Only admins reach the users screen, but an admin still may not change their
@@ -101,7 +101,8 @@ def check_role_change(actor: User, target: User | None, new_role: str) -> None:
     grant a role above their own.
     """
     new = Role(new_role)
-    if target is not None and target.id == actor.id and target.role != new.value:
+    old_role = old_role if old_role is not None else (target.role if target is not None else None)
+    if target is not None and target.id == actor.id and old_role != new.value:
         raise UserError(_l("You cannot change your own role."))
     if ROLE_RANK[new] > ROLE_RANK[Role(actor.role)]:
         raise UserError(_l("You cannot grant a role above your own."))
