@@ -9,6 +9,15 @@ Flask-Admin leaves several gaps that are closed here once, for every view:
   opened, edited or deleted by guessing its id;
 - exports escape spreadsheet formulas, carry a UTF-8 BOM for Excel, keep the
   Arabic file name, and are recorded in the audit trail.
+
+And it makes every list fast at the size of a large association (see
+admin_views/performance.py and docs/bench.md):
+- the row count stops at LIST_COUNT_CAP (10,000: shown as "10,000+"), exact below;
+- `list_eager_load` / `details_eager_load` name the relations a screen shows, loaded
+  in one extra query at most, however many rows;
+- `column_searchable_indexed` replaces ILIKE '%q%' with index-served conditions;
+- relations to large tables (beneficiaries, requests) get ajax lookups by default;
+- CSV exports stream rows from the database in batches (memory stays flat).
 """
 from __future__ import annotations
 
@@ -23,6 +32,7 @@ from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools as sqla_tools
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import joinedload
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters as model_filters
@@ -31,6 +41,13 @@ from flask_admin.babel import Translations as AdminTranslations
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from admin_views.performance import (
+    capped_count,
+    count_cap,
+    default_ajax_refs,
+    eager_options,
+    search_condition,
+)
 from workflow.audit import record_access
 from workflow.dates import dual_date
 from workflow.roles import ADMIN_ONLY, ALL, Role
@@ -166,6 +183,28 @@ class SecureModelView(ModelView):
     export_types = ["csv", "xlsx"]
     export_max_rows = 50_000
 
+    # -- performance (admin_views/performance.py) --------------------------
+    # Relations shown in the list, as dotted paths: ("beneficiary", "service_type").
+    # To-one relations are joined, collections come with one SELECT ... IN per page.
+    list_eager_load: tuple = ()
+    # Relations shown on the details page (e.g. a timeline).
+    details_eager_load: tuple = ()
+    # Index-served search: ((column, mode, normaliser), ...), modes in performance.SEARCH_MODES.
+    # When set, the search box uses only these conditions (not ILIKE on column_searchable_list).
+    column_searchable_indexed: tuple = ()
+    # Relations to large tables (performance.LARGE_TABLE_LOOKUPS) become ajax lookups
+    # unless the view sets form_ajax_refs itself or turns this off.
+    auto_ajax_refs = True
+    # Rows fetched per round trip when a CSV export streams.
+    export_batch_size = 1_000
+
+    def __init__(self, model, session, *args, **kwargs):
+        if self.form_ajax_refs is None and self.auto_ajax_refs and (self.roles_create or self.roles_edit):
+            refs = default_ajax_refs(model, session, self.form_columns, self.form_excluded_columns or ())
+            if refs:
+                self.form_ajax_refs = refs
+        super().__init__(model, session, *args, **kwargs)
+
     # -- permission checks -------------------------------------------------
     def allowed(self, permission: str) -> bool:
         return role_in(getattr(self, f"roles_{permission}"))
@@ -230,6 +269,60 @@ class SecureModelView(ModelView):
             return self.allowed("edit")
         return role_in(roles)
 
+    # -- lists that stay fast at 100,000 rows ------------------------------
+    def init_search(self) -> bool:
+        supported = super().init_search()
+        return supported or bool(self.column_searchable_indexed)
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        if not self.column_searchable_indexed:
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        dialect = query.session.get_bind().dialect.name
+        condition = search_condition(self.model, self.column_searchable_indexed, search, dialect)
+        query = query.filter(condition)
+        if count_query is not None:
+            count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None,
+                 with_count=True):
+        """Flask-Admin's get_list with a capped count and the declared eager loads."""
+        joins: dict = {}
+        count_joins: dict = {}
+        query = self.get_query()
+        count_query = self.get_count_query() if with_count and not self.simple_list_pager else None
+        if self._search_supported and search:
+            query, count_query, joins, count_joins = self._apply_search(
+                query, count_query, joins, count_joins, search)
+        if filters and self._filters:
+            query, count_query, joins, count_joins = self._apply_filters(
+                query, count_query, joins, count_joins, filters)
+        count = None
+        if count_query is not None:
+            size = self.page_size if page_size is None else page_size
+            count = capped_count(count_query, page, size, count_cap())
+        for j in self._auto_joins:
+            query = query.options(joinedload(j))
+        if self.list_eager_load:
+            query = query.options(*eager_options(self.model, self.list_eager_load))
+        query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
+        query = self._apply_pagination(query, page, page_size)
+        if execute:
+            query = query.all()
+        return count, query
+
+    def _export_data(self):
+        """Rows for an export, without a count, streamed from the database in batches."""
+        for col, func in self.column_formatters_export.items():
+            if col in [c for c, _ in self._export_columns] and func.__name__ == "inner":
+                raise NotImplementedError(f"Macros are not supported in export: {col}")
+        view_args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(view_args.sort)
+        _, query = self.get_list(0, sort[0] if sort else None, view_args.sort_desc, view_args.search,
+                                 view_args.filters, execute=False, page_size=self.export_max_rows,
+                                 with_count=False)
+        return None, query.yield_per(self.export_batch_size)
+
     # -- closing Flask-Admin's gaps --------------------------------------
     def get_one(self, id):
         """Open a record only if this role could list it (get_query applies)."""
@@ -239,6 +332,8 @@ class SecureModelView(ModelView):
         except (TypeError, ValueError):
             return None  # not a well-formed id: the same as a missing record
         query = self.get_query().filter(*[col == v for col, v in zip(columns, values)])
+        if self.details_eager_load:
+            query = query.options(*eager_options(self.model, self.details_eager_load))
         record = query.one_or_none()
         if record is not None and self.audit_reads and request.endpoint and request.endpoint.endswith("details_view"):
             record_access("view", self.model.__tablename__, "-".join(map(str, values)))

@@ -1,0 +1,206 @@
+"""Performance helpers shared by every admin screen (used by admin_views.base).
+
+At the size of a large association (100,000 beneficiaries, 300,000 requests)
+Flask-Admin's defaults fall over: a COUNT(*) per list page, `ILIKE '%q%'` on
+every searchable column, N+1 queries for related columns, and select fields
+that load whole tables. The pieces here replace each default; SecureModelView
+wires them in, so a screen only declares what it shows. See docs/bench.md.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from flask import current_app, has_app_context
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from sqlalchemy import and_, false, func, literal_column, or_, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import joinedload, selectinload
+
+DEFAULT_COUNT_CAP = 10_000
+# The pager draws up to this many pages after the current one.
+PAGER_LOOKAHEAD = 10
+
+
+# -- counting ----------------------------------------------------------------------
+class CappedCount(int):
+    """A row count that stopped counting at a cap: prints as "10,000+".
+
+    It is an int (the cap) so Flask-Admin's pager arithmetic works unchanged.
+    """
+
+    capped = True
+
+    def __str__(self) -> str:
+        return f"{int(self):,}+"
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+def count_cap() -> int:
+    """LIST_COUNT_CAP from the configuration (0 = always count exactly)."""
+    if has_app_context():
+        return int(current_app.config.get("LIST_COUNT_CAP", DEFAULT_COUNT_CAP))
+    return DEFAULT_COUNT_CAP
+
+
+def capped_count(count_query, page: int | None, page_size: int | None, cap: int):
+    """Count the rows of Flask-Admin's count query, but never more than needed.
+
+    `SELECT count(*) FROM (SELECT 1 FROM ... WHERE ... LIMIT cap+1)` stops after
+    cap+1 rows, so a page of a 300,000-row table costs the same as one of a
+    10,000-row table. Results below the cap are exact. The cap grows in steps of
+    `cap` to stay ahead of the page being shown (page 2,000 counts up to 60,000),
+    so the pager always has its next pages.
+    """
+    if not cap:
+        return count_query.scalar()
+    needed = ((page or 0) + 1 + PAGER_LOOKAHEAD) * (page_size or 1)
+    cap = max(cap, math.ceil(needed / cap) * cap)
+    rows = count_query.with_entities(literal_column("1")).order_by(None).limit(cap + 1).subquery()
+    total = count_query.session.execute(select(func.count()).select_from(rows)).scalar() or 0
+    return CappedCount(cap) if total > cap else total
+
+
+# -- indexed search -----------------------------------------------------------------
+SEARCH_MODES = ("exact", "prefix", "words", "contains")
+
+
+def _prefix(column, value: str, dialect: str):
+    if dialect == "sqlite":
+        # A range on the binary-collated column: SQLite serves it from the ordinary index
+        # (its LIKE optimisation would need a NOCASE column). U+10FFFF sorts after every character.
+        return and_(column >= value, column < value + "\U0010ffff")
+    # PostgreSQL: LIKE 'v%' is served by the text_pattern_ops index (migration bench1).
+    return column.startswith(value, autoescape=True)
+
+
+def search_condition(model, search_spec: Iterable[tuple], text: str, dialect: str):
+    """OR of one condition per (column, mode, normaliser) in search_spec, for the whole text.
+
+    Modes: "exact" (column = value: IDs, phones, reference numbers), "prefix"
+    (column starts with value), "words" (the first word is a prefix, served by
+    the index; every further word must appear somewhere, checked on the few rows
+    the prefix left), "contains" (LIKE '%v%': a scan on SQLite, trigram index on
+    PostgreSQL). A normaliser that raises ValueError or returns "" skips its column.
+    """
+    conditions = []
+    for entry in search_spec:
+        name, mode = entry[0], entry[1]
+        normalise: Callable[[str], str] = entry[2] if len(entry) > 2 and entry[2] else str.strip
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"unknown search mode {mode!r} for {name}")
+        try:
+            value = normalise(text)
+        except ValueError:
+            continue
+        if not value:
+            continue
+        column = getattr(model, name)
+        if mode == "exact":
+            conditions.append(column == value)
+        elif mode == "prefix":
+            conditions.append(_prefix(column, value, dialect))
+        elif mode == "contains":
+            conditions.append(column.contains(value, autoescape=True))
+        else:
+            first, *rest = value.split()
+            parts = [_prefix(column, first, dialect)]
+            parts += [column.contains(" " + word, autoescape=True) for word in rest]
+            conditions.append(and_(*parts))
+    return or_(*conditions) if conditions else false()
+
+
+class IndexedAjaxLoader(QueryAjaxModelLoader):
+    """Ajax lookup (Select2) that searches with indexed conditions, not ILIKE '%term%'.
+
+    options: search=[(column, mode, normaliser), ...] as in search_condition, order_by.
+    """
+
+    def __init__(self, name, session, model, **options):
+        self.search_spec = tuple(options.pop("search"))
+        options.setdefault("fields", [entry[0] for entry in self.search_spec])
+        super().__init__(name, session, model, **options)
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10):
+        query = self.get_query()
+        dialect = query.session.get_bind().dialect.name
+        query = query.filter(search_condition(self.model, self.search_spec, term or "", dialect))
+        if self.order_by is not None:
+            query = query.order_by(self.order_by)
+        return query.offset(offset).limit(limit).all()
+
+
+def _phone_or_empty(text: str) -> str:
+    from workflow.phones import normalize_saudi_mobile
+
+    return normalize_saudi_mobile(text)  # raises ValueError for anything that is not a mobile
+
+
+def _digits(text: str) -> str:
+    from workflow.identity import normalize_digits
+
+    return normalize_digits(text)
+
+
+def _folded(text: str) -> str:
+    from workflow.arabic import fold_arabic
+
+    return fold_arabic(text)
+
+
+def _upper(text: str) -> str:
+    return (text or "").strip().upper()
+
+
+# Large tables: a relation to one of these is edited with an ajax lookup, never a <select>
+# holding the whole table. {model class name: (search spec, order_by attribute name)}.
+LARGE_TABLE_LOOKUPS: dict[str, tuple[tuple, str]] = {
+    "Beneficiary": ((("name_search", "words", _folded), ("national_id", "exact", _digits),
+                     ("phone", "exact", _phone_or_empty)), "name_search"),
+    "Application": ((("reference", "prefix", _upper),), "id"),
+}
+
+
+def default_ajax_refs(model, session, form_columns=None, excluded=()) -> dict:
+    """form_ajax_refs for every relation of `model` (in the form) that points at a large table."""
+    refs = {}
+    for rel in sa_inspect(model).relationships:
+        target = rel.mapper.class_
+        spec = LARGE_TABLE_LOOKUPS.get(target.__name__)
+        if spec is None or rel.viewonly:
+            continue
+        if form_columns is not None and rel.key not in form_columns:
+            continue
+        if rel.key in (excluded or ()):
+            continue
+        search, order = spec
+        refs[rel.key] = IndexedAjaxLoader(rel.key, session, target, search=search,
+                                          order_by=getattr(target, order), page_size=10)
+    return refs
+
+
+# -- eager loading -----------------------------------------------------------------------
+def eager_options(model, paths: Iterable) -> list:
+    """Loader options for dotted relation paths: joinedload for to-one, selectinload for collections.
+
+    `("beneficiary", "events.user")` → joinedload(beneficiary), selectinload(events).joinedload(user).
+    Ready-made loader options are passed through.
+    """
+    options = []
+    for path in paths:
+        if not isinstance(path, str):
+            options.append(path)
+            continue
+        current, option = model, None
+        for key in path.split("."):
+            prop = sa_inspect(current).relationships[key]
+            attr = getattr(current, key)
+            if option is None:
+                option = selectinload(attr) if prop.uselist else joinedload(attr)
+            else:
+                option = option.selectinload(attr) if prop.uselist else option.joinedload(attr)
+            current = prop.mapper.class_
+        options.append(option)
+    return options
