@@ -7,7 +7,7 @@ PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app
 PYTEST_ARGS ?=
 
-.PHONY: run install install-test assets translations babel-extract babel-update babel-compile db test test-sqlite test-postgres bench clean
+.PHONY: run install install-test assets translations babel-extract babel-update babel-compile db test test-sqlite test-postgres bench bench-data bench-load clean
 
 run: install db
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -51,8 +51,21 @@ db: install
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
+# Benchmark (bench/README.md): 100,000 beneficiaries and 300,000 requests in bench/bench.db,
+# made once (a few minutes); `make bench-data` makes it again. DATABASE_URL switches to PostgreSQL.
+BENCH_SIZE ?= --beneficiaries 100000 --applications 300000 --seed 1
+
+bench/bench.db:
+	$(BIN)/python -m bench.generate $(BENCH_SIZE)
+
+bench-data: install
+	$(BIN)/python -m bench.generate $(BENCH_SIZE) --reset
+
+bench: install $(if $(DATABASE_URL),,bench/bench.db)
 	$(BIN)/python -m bench.run
+
+bench-load: install $(if $(DATABASE_URL),,bench/bench.db)
+	$(BIN)/python -m bench.load --seconds $(or $(SECONDS),60)
 
 clean:
 	rm -rf $(VENV) node_modules

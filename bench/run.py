@@ -128,19 +128,24 @@ def filter_params(app, endpoint: str, filters: list) -> dict:
         raise Missing(f"no view {endpoint}")
     params = {}
     for pos, (column, operation, value) in enumerate(filters):
-        match = None
+        column, operation = column.lower(), operation.lower()
+        best, match = 0, None
         for arg, (_idx, flt) in (view._filter_args or {}).items():
             col = getattr(flt, "column", None)
             names = {_msgid(flt.name).lower(), type(flt).__name__.lower()}
             if col is not None and hasattr(col, "key"):
                 names.add(str(col.key).lower())
-            if column.lower() not in names and not any(column.lower() in n for n in names):
-                continue
             ops = {type(flt).__name__.lower(), _msgid(flt.operation()).lower()}
-            if operation and not any(operation.lower() in o for o in ops):
-                continue
-            match = arg
-            break
+            # Exact names beat partial ones: "equal" is FilterEqual, not FilterNotEqual.
+            col_score = 2 if column in names else (1 if any(column in n for n in names) else 0)
+            if operation:
+                op_score = 2 if (operation in ops or f"filter{operation}" in ops
+                                 or f"{operation}s" in ops) else (1 if any(operation in o for o in ops) else 0)
+            else:
+                op_score = 2
+            score = col_score * 3 + op_score if col_score and op_score else 0
+            if score > best:
+                best, match = score, arg
         if match is None:
             raise Missing(f"no filter {column} {operation} on {endpoint}")
         params[f"flt{pos}_{match}"] = value

@@ -46,6 +46,8 @@ class Application(db.Model):
     __table_args__ = (
         Index("ix_application_status_due", "status", "decision_due"),
         Index("ix_application_beneficiary_status", "beneficiary_id", "status"),
+        # A beneficiary's requests, newest first, on their timeline (bench1).
+        Index("ix_application_beneficiary_received", "beneficiary_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

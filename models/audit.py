@@ -12,7 +12,11 @@ from models.types import UTCDateTime, utcnow
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_record", "table_name", "record_id"),)
+    __table_args__ = (
+        Index("ix_audit_entry_record", "table_name", "record_id"),
+        # Filter and search by who acted (bench1).
+        Index("ix_audit_entry_actor", "actor"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -187,6 +187,11 @@ class Communication(db.Model):
     """Every contact with a beneficiary, in either direction."""
 
     __tablename__ = "communication"
+    __table_args__ = (
+        # A beneficiary's contacts, newest first (timeline), and follow-ups due (dashboard) (bench1).
+        Index("ix_communication_beneficiary_at", "beneficiary_id", "at"),
+        Index("ix_communication_follow_up", "follow_up_done", "follow_up_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"), index=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -50,7 +50,11 @@ class CommitteeSession(db.Model):
 
 class AgendaItem(db.Model):
     __tablename__ = "agenda_item"
-    __table_args__ = (UniqueConstraint("session_id", "application_id", name="uq_agenda_item_session_application"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "application_id", name="uq_agenda_item_session_application"),
+        # The agenda in order (bench1).
+        Index("ix_agenda_item_session_position", "session_id", "position"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("committee_session.id", ondelete="CASCADE"), index=True)
