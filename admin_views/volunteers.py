@@ -109,7 +109,7 @@ class VolunteerAdmin(SecureModelView):
 
     def _bulk_status(self, ids, new: str):
         changed, refused = 0, 0
-        for volunteer in db.session.scalars(self.get_query().where(Volunteer.id.in_([int(i) for i in ids]))):
+        for volunteer in self.get_query().filter(Volunteer.id.in_([int(i) for i in ids])).all():
             try:
                 if volunteer.status != new:
                     set_status(volunteer, new)

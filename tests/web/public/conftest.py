@@ -34,7 +34,11 @@ def hidden(html: str, name: str) -> str:
 
 
 def form_defaults(html: str) -> dict:
-    return {"csrf_token": hidden(html, "csrf_token"), "form_token": hidden(html, "form_token"), "website_url": ""}
+    """CSRF token, and on the forms that create records the form token and the empty honeypot."""
+    data = {"csrf_token": hidden(html, "csrf_token")}
+    if 'name="form_token"' in html:
+        data.update({"form_token": hidden(html, "form_token"), "website_url": ""})
+    return data
 
 
 @pytest.fixture
