@@ -102,7 +102,7 @@ class DocumentEntry(Form):
     file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[upload_check])
 
     def validate_document_type(self, field):
-        if self.file.data and not any(value == field.data for value, _label in field.choices or []):
+        if self.file.data and (not field.data or not any(value == field.data for value, _label in field.choices or [])):
             raise ValidationError(_l("Choose the document type."))
 
 
