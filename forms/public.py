@@ -47,6 +47,11 @@ def mobile_check(form, field):
         raise ValidationError(str(exc)) from None
 
 
+# Shown with the required mark (*) like DataRequired fields.
+national_id_check.field_flags = {"required": True}
+mobile_check.field_flags = {"required": True}
+
+
 def past_birth_date(form, field):
     if field.data is None:
         return
