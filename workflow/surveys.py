@@ -70,9 +70,11 @@ def invite_after_service(application: Application, staff=None) -> SurveyInvitati
     days = int(current_app.config.get("SURVEY_VALID_DAYS", DEFAULT_VALID_DAYS))
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "ar")):
         subject = _("How was our service? (%(ref)s)", ref=application.reference)
+        from workflow.policy import current_lang, period_phrase
+
         body = _("Your request %(ref)s has been served. Please tell us how satisfied you are; it takes one "
-                 "minute: %(url)s\nThe link works once and for %(days)d days.",
-                 ref=application.reference, url=survey_url(token), days=days)
+                 "minute: %(url)s\nThe link works once, for %(period)s.",
+                 ref=application.reference, url=survey_url(token), period=period_phrase(days, current_lang()))
     notify_beneficiary(application.beneficiary, subject, body, application=application, staff=staff)
     return invitation
 
