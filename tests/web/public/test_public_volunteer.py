@@ -132,3 +132,49 @@ def test_specialist_and_viewer_cannot_open_volunteers(client, app, users, login_
     client.get("/logout")
     login_as("viewer")
     assert client.get("/admin/volunteer/").status_code == 403
+
+
+def test_admin_bulk_delete_works_officer_cannot(client, app, users, login_as):
+    """Erasure requests: admins delete; the typed ids also work on PostgreSQL."""
+    post_form(client, "/volunteer", volunteer_data())
+    volunteer_id = db.session.scalar(db.select(Volunteer.id))
+    login_as("officer")
+    token = csrf_token(client.get("/admin/volunteer/").get_data(as_text=True))
+    client.post("/admin/volunteer/action/", data={"action": "delete", "rowid": [str(volunteer_id)], "csrf_token": token})
+    assert db.session.scalar(db.select(db.func.count(Volunteer.id))) == 1
+    client.post("/logout", data={"csrf_token": token})
+    login_as("admin")
+    token = csrf_token(client.get("/admin/volunteer/").get_data(as_text=True))
+    client.post("/admin/volunteer/action/", data={"action": "delete", "rowid": [str(volunteer_id), "x"],
+                                                   "csrf_token": token})
+    assert db.session.scalar(db.select(db.func.count(Volunteer.id))) == 0
+
+
+def test_list_query_count_does_not_grow_with_rows(client, app, users, login_as):
+    from sqlalchemy import event
+
+    skill, interest, _ = _fields()
+
+    def count_queries():
+        statements = []
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            assert client.get("/admin/volunteer/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+        return len(statements)
+
+    login_as("officer")
+    db.session.add(Volunteer(full_name="متطوع", national_id="1000000081", phone=PHONE_E164, fields=[skill]))
+    db.session.commit()
+    few = count_queries()
+    ids = ["1000000024", "1000000032", "1000000040", "1000000057", "1000000065", "1000000073"]
+    for national_id in ids:
+        db.session.add(Volunteer(full_name="متطوع", national_id=national_id, phone=PHONE_E164,
+                                 fields=[skill, interest]))
+    db.session.commit()
+    assert count_queries() == few
