@@ -154,3 +154,27 @@ def test_home_page_shows_the_organisation(client, app):
     profile.website = "https://example.org"
     db.session.commit()
     assert 'href="https://example.org"' in client.get("/").get_data(as_text=True)
+
+
+def test_logo_upload_is_checked_and_served(client, users, login_as):
+    import io
+
+    from tests.web.public.conftest import PNG
+
+    login_as("admin")
+    client.get("/admin/organisationprofile/")
+    page = client.get("/admin/organisationprofile/edit/?id=1").get_data(as_text=True)
+    base = {"csrf_token": csrf_token(page), "name_ar": "جمعية", "default_decision_period_days": "14",
+            "committee_name_ar": "اللجنة", "board_approval_date": ""}
+    response = client.post("/admin/organisationprofile/edit/?id=1&lang=en", data={
+        **base, "logo_upload": (io.BytesIO(b"<svg onload=alert(1)></svg>"), "logo.png")},
+        content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "Only PDF, JPEG and PNG files are allowed." in response.get_data(as_text=True)
+    assert client.get("/logo").status_code == 404
+    response = client.post("/admin/organisationprofile/edit/?id=1", data={
+        **base, "logo_upload": (io.BytesIO(PNG), "شعار.png")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert 'src="/logo"' in client.get("/").get_data(as_text=True)
+    logo = client.get("/logo")
+    assert logo.status_code == 200 and logo.mimetype == "image/png" and logo.data == PNG
