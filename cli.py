@@ -84,5 +84,35 @@ def bootstrap_command() -> None:
         click.echo(f"First administrator created: {user.email}")
 
 
+policy_cli = AppGroup("policy", help="The published beneficiary-relations policy.")
+
+
+@policy_cli.command("templates")
+def policy_templates_command() -> None:
+    """List the policy templates."""
+    from workflow.policy_templates import list_templates
+
+    for t in list_templates():
+        click.echo(f"{t['key']}\t{t['decision_period_days']} days\t{t['name_en']}")
+
+
+@policy_cli.command("apply")
+@click.argument("key")
+@click.option("--with-organisation", is_flag=True,
+              help="Also copy the example organisation's name, licence and board approval.")
+def policy_apply_command(key: str, with_organisation: bool) -> None:
+    """Fill channels, staff tools, decision period, goals and steps from a template."""
+    from workflow.policy_templates import TemplateError, apply_template
+
+    set_cli_actor("cli")
+    try:
+        apply_template(key, include_organisation=with_organisation)
+    except TemplateError as exc:
+        raise click.ClickException(str(exc))
+    db.session.commit()
+    click.echo(f"Applied the {key} template. Adjust it in Settings → Organisation profile.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(policy_cli)

@@ -59,6 +59,13 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
+        # Public forms (volunteer, request, status, survey): sends per IP address, per form.
+        "PUBLIC_RATE_LIMIT": os.environ.get("PUBLIC_RATE_LIMIT", "10 per minute;60 per hour"),
+        # Seconds a person needs at least between opening a public form and sending it (bots are faster).
+        "PUBLIC_MIN_FILL_SECONDS": int(os.environ.get("PUBLIC_MIN_FILL_SECONDS", "3")),
+        # Address used in links sent to beneficiaries (e.g. https://example.org); empty: the request's host.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        "SURVEY_VALID_DAYS": int(os.environ.get("SURVEY_VALID_DAYS", "30")),
         # Number of reverse proxies whose X-Forwarded-* headers are trusted (0 = none).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,

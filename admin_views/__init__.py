@@ -7,9 +7,15 @@ from flask_babel import lazy_gettext as _l
 
 from admin_views.audit import AuditAdmin
 from admin_views.home import HomeView
+from admin_views.organisation import OrganisationProfileAdmin, PolicyTemplateView
+from admin_views.surveys import SurveyQuestionAdmin, SurveyResultsView
+from admin_views.volunteers import VolunteerAdmin, VolunteerFieldAdmin
 from admin_views.users import UserAdmin
 from extensions import db
+from models.organisation import OrganisationProfile
+from models.survey import SurveyQuestion
 from models.user import User
+from models.volunteer import Volunteer, VolunteerField
 
 
 def init_admin(app) -> Admin:
@@ -22,4 +28,17 @@ def init_admin(app) -> Admin:
     )
     admin.add_view(UserAdmin(User, db, name=_l("Users"), category=_l("Settings"), endpoint="user"))
     admin.add_view(AuditAdmin(db, name=_l("Audit trail"), category=_l("Settings"), endpoint="auditentry"))
+    # Public pages (issue 5).
+    admin.add_view(VolunteerAdmin(Volunteer, db, name=_l("Volunteers"), category=_l("Volunteers"),
+                                  endpoint="volunteer"))
+    admin.add_view(VolunteerFieldAdmin(VolunteerField, db, name=_l("Skills and interests"), category=_l("Volunteers"),
+                                       endpoint="volunteerfield"))
+    admin.add_view(SurveyResultsView(name=_l("Satisfaction results"), category=_l("Reports"),
+                                     endpoint="survey_results", url="/admin/survey-results"))
+    admin.add_view(SurveyQuestionAdmin(SurveyQuestion, db, name=_l("Survey questions"), category=_l("Settings"),
+                                       endpoint="surveyquestion"))
+    admin.add_view(OrganisationProfileAdmin(OrganisationProfile, db, name=_l("Organisation profile"),
+                                            category=_l("Settings"), endpoint="organisationprofile"))
+    admin.add_view(PolicyTemplateView(name=_l("Policy templates"), category=_l("Settings"),
+                                      endpoint="policy_templates", url="/admin/policy-templates"))
     return admin

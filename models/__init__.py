@@ -12,13 +12,17 @@ from models.beneficiary import (
 from models.committee import AgendaItem, CommitteeSession, Decision, Outcome
 from models.files import StoredFile
 from models.organisation import OrganisationProfile
+from models.public import PublicSubmission
 from models.reference import Channel, DocumentType, StaffTool
 from models.service import EligibilityCriterion, ServiceType
+from models.survey import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
 from models.user import User
+from models.volunteer import Volunteer, VolunteerField
 
 __all__ = [
     "AgendaItem", "Application", "ApplicationEvent", "AuditEntry", "Beneficiary", "Channel",
     "CommitteeSession", "Communication", "Decision", "Declaration", "DeclarationText", "Document",
     "DocumentType", "EligibilityCriterion", "HouseholdMember", "OrganisationProfile", "Outcome",
-    "ReferenceCounter", "Research", "ServiceType", "StaffTool", "Status", "StoredFile", "User",
+    "PublicSubmission", "ReferenceCounter", "Research", "ServiceType", "StaffTool", "Status", "StoredFile",
+    "SurveyAnswer", "SurveyInvitation", "SurveyQuestion", "SurveyResponse", "User", "Volunteer", "VolunteerField",
 ]

@@ -85,6 +85,14 @@ EXPECTED = {
     # view endpoint: {permission: roles}
     "user": {"read": {"admin"}, "create": {"admin"}, "edit": {"admin"}, "delete": set(), "export": {"admin"}},
     "auditentry": {"read": {"admin"}, "create": set(), "edit": set(), "delete": set(), "export": {"admin"}},
+    "volunteer": {"read": {"admin", "officer"}, "create": set(), "edit": {"admin", "officer"}, "delete": {"admin"},
+                  "export": {"admin", "officer"}},
+    "volunteerfield": {"read": {"admin", "officer"}, "create": {"admin"}, "edit": {"admin"}, "delete": {"admin"},
+                       "export": {"admin"}},
+    "surveyquestion": {"read": {"admin"}, "create": {"admin"}, "edit": {"admin"}, "delete": {"admin"},
+                       "export": {"admin"}},
+    "organisationprofile": {"read": {"admin"}, "create": set(), "edit": {"admin"}, "delete": set(),
+                            "export": set()},
 }
 
 

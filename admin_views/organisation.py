@@ -1,0 +1,179 @@
+"""The organisation profile (public texts, policy, board approval) and the policy templates."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import IntegerField, SelectMultipleField, TextAreaField
+from wtforms.validators import NumberRange, Optional, ValidationError
+
+from admin_views.base import SecureModelView, SecureView
+from extensions import db
+from models.service import VerificationMechanism
+from workflow.files import sniff_upload
+from workflow.policy import MECHANISM_LABELS
+from workflow.policy_templates import TemplateError, apply_template, get_profile, list_templates
+from workflow.public_forms import clean_text
+from workflow.roles import ADMIN_ONLY
+from workflow.storage import save_upload
+
+# Lists kept as JSON [{ar, en}], edited as two text areas with one item per line.
+LIST_FIELDS = {
+    "detailed_goals": (_l("Detailed goals"), None),
+    "handling_steps": (_l("Handling steps"), None),
+    "verification_steps": (_l("Eligibility verification steps"), "steps"),
+    "verification_purposes": (_l("Purposes of verification"), "purposes"),
+}
+
+
+def _get_list(model, name):
+    key = LIST_FIELDS[name][1]
+    if key is None:
+        return list(getattr(model, name) or [])
+    return list((model.eligibility_verification or {}).get(key, []))
+
+
+def _set_list(model, name, items):
+    key = LIST_FIELDS[name][1]
+    if key is None:
+        setattr(model, name, items)
+    else:
+        data = dict(model.eligibility_verification or {})
+        data[key] = items
+        model.eligibility_verification = data
+
+
+def _lines(text: str | None) -> list[str]:
+    return [clean_text(line) for line in (text or "").splitlines() if clean_text(line)]
+
+
+def _web_address(form, field):
+    value = (field.data or "").strip()
+    if value and not value.lower().startswith(("https://", "http://")):
+        raise ValidationError(_l("Enter a web address starting with https://"))
+
+
+def _logo_check(form, field):
+    storage = field.data
+    if not storage or not getattr(storage, "filename", ""):
+        return
+    data = storage.read()
+    storage.stream.seek(0)
+    try:
+        mime, _ext = sniff_upload(data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    if mime not in ("image/png", "image/jpeg"):
+        raise ValidationError(_l("The logo must be a PNG or JPEG image."))
+
+
+def _extra_fields():
+    fields = {}
+    for name, (label, _key) in LIST_FIELDS.items():
+        help_text = _l("One item per line.")
+        if name == "handling_steps":
+            help_text = _l("One step per line. Write {days} where the decision period goes; the right Arabic "
+                           "wording for the number is filled in.")
+        fields[f"{name}_ar"] = TextAreaField(_l("%(label)s (Arabic)", label=label), description=help_text,
+                                             render_kw={"rows": 6})
+        fields[f"{name}_en"] = TextAreaField(_l("%(label)s (English)", label=label), description=help_text,
+                                             render_kw={"rows": 6})
+    fields["mechanisms"] = SelectMultipleField(
+        _l("Verification mechanisms"), choices=[(m, MECHANISM_LABELS[m]) for m in VerificationMechanism.ALL])
+    fields["logo_upload"] = FileField(_l("Logo (PNG or JPEG)"), validators=[_logo_check])
+    return fields
+
+
+class OrganisationProfileAdmin(SecureModelView):
+    """One row. The list opens the edit form directly."""
+
+    roles_read = roles_edit = ADMIN_ONLY
+    roles_create = roles_delete = frozenset()
+    roles_export = frozenset()
+
+    can_view_details = False
+    form_columns = (
+        "name_ar", "name_en", "licence_no", "logo_upload", "phone", "email", "website", "address",
+        "default_decision_period_days", "committee_name_ar", "committee_name_en", "general_goal_ar",
+        "general_goal_en", "detailed_goals_ar", "detailed_goals_en", "handling_steps_ar", "handling_steps_en",
+        "mechanisms", "verification_steps_ar", "verification_steps_en", "verification_purposes_ar",
+        "verification_purposes_en", "board_resolution_no", "board_meeting_no", "board_approval_date",
+    )
+    form_extra_fields = _extra_fields()
+    form_overrides = {"general_goal_ar": TextAreaField, "general_goal_en": TextAreaField,
+                      "default_decision_period_days": IntegerField}
+    form_args = {
+        "default_decision_period_days": {"label": _l("Default decision period (days)"),
+                                         "validators": [NumberRange(min=1, max=365)]},
+        "website": {"validators": [Optional(), _web_address]},
+        "board_approval_date": {"description": _l("Gregorian date; the Hijri date is shown next to it.")},
+    }
+    column_labels = {
+        "name_ar": _l("Name (Arabic)"), "name_en": _l("Name (English)"), "licence_no": _l("Licence number"),
+        "phone": _l("Phone"), "email": _l("Email"), "website": _l("Website"), "address": _l("Address"),
+        "default_decision_period_days": _l("Default decision period (days)"),
+        "committee_name_ar": _l("Deciding committee (Arabic)"), "committee_name_en": _l("Deciding committee (English)"),
+        "general_goal_ar": _l("General goal (Arabic)"), "general_goal_en": _l("General goal (English)"),
+        "board_resolution_no": _l("Board resolution number"), "board_meeting_no": _l("Board meeting number"),
+        "board_approval_date": _l("Board approval date"),
+    }
+    column_list = ("name_ar", "licence_no", "default_decision_period_days", "board_approval_date")
+
+    @expose("/")
+    def index_view(self):
+        profile = get_profile()
+        db.session.commit()
+        return redirect(url_for(".edit_view", id=profile.id))
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if obj is not None and request.method == "GET":
+            for name in LIST_FIELDS:
+                items = _get_list(obj, name)
+                getattr(form, f"{name}_ar").data = "\n".join(i.get("ar", "") for i in items)
+                getattr(form, f"{name}_en").data = "\n".join(i.get("en", "") for i in items)
+            form.mechanisms.data = list(obj.verification_mechanisms or [])
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        for name in LIST_FIELDS:
+            if not hasattr(form, f"{name}_ar"):
+                continue
+            ar, en = _lines(getattr(form, f"{name}_ar").data), _lines(getattr(form, f"{name}_en").data)
+            count = max(len(ar), len(en))
+            _set_list(model, name, [{"ar": ar[i] if i < len(ar) else "", "en": en[i] if i < len(en) else ""}
+                                    for i in range(count)])
+        if hasattr(form, "mechanisms"):
+            model.verification_mechanisms = [m for m in VerificationMechanism.ALL if m in (form.mechanisms.data or [])]
+        for name in ("name_ar", "name_en", "address", "committee_name_ar", "committee_name_en"):
+            if hasattr(form, name):
+                setattr(model, name, clean_text(getattr(model, name)))
+        for name in ("general_goal_ar", "general_goal_en"):
+            if hasattr(form, name):
+                setattr(model, name, clean_text(getattr(model, name), multiline=True))
+        upload = getattr(form, "logo_upload", None)
+        if upload is not None and upload.data and getattr(upload.data, "filename", ""):
+            model.logo = save_upload(upload.data)
+
+
+class PolicyTemplateView(SecureView):
+    """Start the configuration from one of the five policy templates."""
+
+    roles_read = ADMIN_ONLY
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        if request.method == "POST":
+            try:
+                apply_template(request.form.get("key", ""),
+                               include_organisation=request.form.get("include_organisation") == "y")
+            except TemplateError as exc:
+                flash(str(exc), "error")
+                return redirect(url_for(".index"))
+            db.session.commit()
+            flash(_("The template was applied. Review and adjust the texts below."), "success")
+            return redirect(url_for("organisationprofile.edit_view", id=1))
+        profile = get_profile(create=False)
+        return self.render("admin/policy_templates.html", templates=list_templates(), current=profile.template_key)
