@@ -42,7 +42,6 @@ from flask_admin.model.form import converts
 from flask_admin.babel import Translations as AdminTranslations
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import inspect as sa_inspect
 
 from admin_views.performance import (
     capped_count,
@@ -387,7 +386,6 @@ class SecureModelView(ModelView):
 
         return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment"})
-
 
     # Bulk delete: Flask-Admin compares the posted ids as strings, which PostgreSQL refuses for
     # integer keys. Typed here; malformed ids are dropped. Permission: is_action_allowed("delete").
