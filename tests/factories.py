@@ -6,6 +6,8 @@ tests only need valid rows.)
 from __future__ import annotations
 
 import itertools
+
+import pytest
 from datetime import date, datetime, timezone
 
 from sqlalchemy import update
@@ -139,3 +141,12 @@ def session(members, present=(), number: str | None = None, quorum: int | None =
 
 def utc(y, m, d, h=9) -> datetime:
     return datetime(y, m, d, h, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Assert on the English msgids whatever the catalogues hold (Arabic is the default)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -376,7 +377,8 @@ def _notify_decision(application: Application, decision: Decision, actor) -> Non
         subject = f"تأجيل النظر في طلبكم رقم {application.reference}"
         body = (greeting + f"قررت اللجنة المختصة تأجيل النظر في طلبكم رقم {application.reference} ({service}) "
                 f"إلى جلسة لاحقة.\nالسبب: {decision.reason}")
-    body += f"\nتاريخ القرار: {dual_date(decision.recorded_at)}"
+    with force_locale("ar"):  # the beneficiary reads Arabic, whatever the staff member's language
+        body += f"\nتاريخ القرار: {dual_date(decision.recorded_at)}"
     notify_beneficiary(b, subject, body, application=application, staff=actor)
 
 

@@ -11,6 +11,7 @@ from models.application import Status
 from models.beneficiary import HouseholdMember
 from models.service import EligibilityCriterion
 from tests import factories as f
+from tests.factories import english  # noqa: F401 (autouse)
 from workflow import checklist, eligibility
 from workflow import state_machine as sm
 

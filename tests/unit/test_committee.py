@@ -9,6 +9,7 @@ from models.application import Status
 from models.beneficiary import Communication
 from models.committee import Decision
 from tests import factories as f
+from tests.factories import english  # noqa: F401 (autouse)
 from workflow import committee as cr
 from workflow import state_machine as sm
 from workflow.errors import IllegalTransition, InvalidInput, NotAllowed

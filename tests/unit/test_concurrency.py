@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models.application import Application, ApplicationEvent, Status
 from tests import factories as f
+from tests.factories import english  # noqa: F401 (autouse)
 from workflow import state_machine as sm
 from workflow.errors import ConcurrentChange, WorkflowError
 

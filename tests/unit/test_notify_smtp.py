@@ -38,6 +38,7 @@ aiosmtpd = _import_aiosmtpd()
 
 from extensions import db  # noqa: E402
 from tests import factories as f  # noqa: E402
+from tests.factories import english  # noqa: F401 (autouse)
 from workflow import state_machine as sm  # noqa: E402
 
 

@@ -15,6 +15,7 @@ from models.application import Application, ApplicationEvent, Research, Status
 from models.beneficiary import Communication
 from models.committee import Decision
 from tests import factories as f
+from tests.factories import english  # noqa: F401 (autouse)
 from workflow import state_machine as sm
 from workflow.errors import IllegalTransition, InvalidInput, NotAllowed, WorkflowError
 from workflow.roles import Role

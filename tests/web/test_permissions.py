@@ -85,6 +85,13 @@ EXPECTED = {
     # view endpoint: {permission: roles}
     "user": {"read": {"admin"}, "create": {"admin"}, "edit": {"admin"}, "delete": set(), "export": {"admin"}},
     "auditentry": {"read": {"admin"}, "create": set(), "edit": set(), "delete": set(), "export": {"admin"}},
+    "servicetype": {"read": {"admin"}, "create": {"admin"}, "edit": {"admin"}, "delete": {"admin"},
+                    "export": {"admin"}},
+    "application": {"read": set(ROLES), "create": {"admin", "officer"}, "edit": {"admin", "officer"},
+                    "delete": set(), "export": {"admin", "officer", "committee", "viewer"}},
+    "referral": {"read": {"specialist"}, "create": set(), "edit": set(), "delete": set(), "export": set()},
+    "committeesession": {"read": {"admin", "committee", "viewer"}, "create": {"admin"}, "edit": {"admin"},
+                         "delete": set(), "export": {"admin", "committee", "viewer"}},
 }
 
 
