@@ -58,17 +58,22 @@ def status_badge(status: str) -> Markup:
         STATUS_BADGE.get(status, "secondary"), status, sm.status_label(status))
 
 
+def date_cell(value, with_time: bool = False) -> Markup:
+    """A date that never breaks across lines (Gregorian + Hijri keep together in RTL)."""
+    return Markup('<span class="text-nowrap">{}</span>').format(dual_date(value, with_time=with_time)) if value else ""
+
+
 def due_cell(application: Application) -> Markup:
-    text = escape(dual_date(application.decision_due))
+    text = date_cell(application.decision_due)
     if application.status not in Status.UNDECIDED:
         return Markup(text)
     left = days_left(application)
     if left < 0:
         note = _("overdue by %(n)d days", n=-left)
-        return Markup('<span class="overdue" title="{n}">{t}</span> <span class="badge badge-danger">{n}</span>').format(
+        return Markup('<span class="overdue" title="{n}">{t}</span><br><span class="badge badge-danger">{n}</span>').format(
             t=text, n=note)
     note = _("%(n)d days left", n=left)
-    return Markup('{t} <small class="text-muted">({n})</small>').format(t=text, n=note)
+    return Markup('{t}<br><small class="text-muted">{n}</small>').format(t=text, n=note)
 
 
 class BeneficiaryLoader(QueryAjaxModelLoader):
@@ -131,18 +136,18 @@ class ApplicationAdmin(SecureModelView):
         "decided_at": _l("Decided at"), "served_at": _l("Served at"), "closed_at": _l("Closed at"),
         "created_by": _l("Created by"),
     }
-    column_details_list = ("reference", "beneficiary", "service_type", "channel", "status", "received_at",
-                           "decision_due", "assigned_specialist", "recommendation", "description", "notes",
-                           "decided_at", "served_at", "closed_at", "created_by")
+    # The summary card above the table shows reference, status, service and dates.
+    column_details_list = ("beneficiary", "assigned_specialist", "description", "notes", "created_by",
+                           "decided_at", "served_at", "closed_at")
     column_formatters = {
         "status": lambda v, c, m, n: status_badge(m.status),
-        "received_at": lambda v, c, m, n: dual_date(m.received_at, with_time=True),
+        "received_at": lambda v, c, m, n: date_cell(m.received_at),
         "decision_due": lambda v, c, m, n: due_cell(m),
-        "decided_at": lambda v, c, m, n: dual_date(m.decided_at, with_time=True),
-        "served_at": lambda v, c, m, n: dual_date(m.served_at, with_time=True),
-        "closed_at": lambda v, c, m, n: dual_date(m.closed_at, with_time=True),
+        "decided_at": lambda v, c, m, n: date_cell(m.decided_at, with_time=True),
+        "served_at": lambda v, c, m, n: date_cell(m.served_at, with_time=True),
+        "closed_at": lambda v, c, m, n: date_cell(m.closed_at, with_time=True),
         "recommendation": lambda v, c, m, n: sm.RECOMMENDATIONS.get(m.recommendation, m.recommendation),
-        "reference": lambda v, c, m, n: Markup('<span class="ltr">{}</span>').format(m.reference),
+        "reference": lambda v, c, m, n: Markup('<span class="ltr text-nowrap">{}</span>').format(m.reference),
     }
     column_formatters_export = {
         "status": lambda v, c, m, n: sm.status_label(m.status),

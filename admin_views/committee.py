@@ -50,15 +50,18 @@ class CommitteeSessionAdmin(SecureModelView):
     column_labels = {
         "number": _l("Session number"), "held_on": _l("Date"), "place": _l("Place"), "status": _l("Status"),
         "members": _l("Members"), "agenda": _l("Agenda"), "quorum": _l("Quorum"),
-        "minutes_notes": _l("Notes for the minutes"), "present": _l("Present"),
+        "minutes_notes": _l("Notes for the minutes"), "present": _l("Present"), "closed_at": _l("Closed at"),
     }
     column_formatters = {
         "held_on": lambda v, c, m, n: dual_date(m.held_on),
         "status": lambda v, c, m, n: STATUS_LABELS.get(m.status, m.status),
         "members": lambda v, c, m, n: "، ".join(u.full_name for u in m.members),
         "agenda": lambda v, c, m, n: len(m.agenda),
+        "closed_at": lambda v, c, m, n: dual_date(m.closed_at, with_time=True),
     }
     column_formatters_export = column_formatters
+    # The summary above the table shows number, date, place, status and quorum.
+    column_details_list = ("minutes_notes", "closed_at")
     form_columns = ("number", "held_on", "place", "members", "quorum", "minutes_notes")
     form_args = {
         "number": {"validators": [DataRequired()], "label": _l("Session number")},
