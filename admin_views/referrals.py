@@ -9,6 +9,7 @@ from flask_admin.model.template import LinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from admin_views.applications import ApplicationAdmin, due_cell, status_badge
 from admin_views.base import SecureModelView
@@ -50,7 +51,7 @@ class ReferralAdmin(SecureModelView):
                             Application.status == Status.WITH_SPECIALIST)
 
     def get_query(self):
-        return self._scope(super().get_query())
+        return self._scope(super().get_query()).options(selectinload(Application.research))
 
     def get_count_query(self):
         return self._scope(super().get_count_query())

@@ -371,3 +371,38 @@ def test_committee_member_sees_only_own_sessions(app, client, users):
                                                                        "user": users["committee"].id, "present": "1"})
     assert response.status_code == 404
     assert mine.id
+
+
+def _queries_for(client, url):
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+@pytest.mark.parametrize("role,url", [("officer", "/admin/application/"), ("specialist", "/admin/referral/"),
+                                      ("viewer", "/admin/committeesession/")])
+def test_list_queries_do_not_grow_with_rows(app, client, users, role, url):
+    def add(n):
+        for _ in range(n):
+            a = f.application()
+            sm.refer_to_specialist(a, users["officer"], users["specialist"], "سبب")
+            f.session([users["committee"]], agenda=[])
+        db.session.commit()
+
+    add(2)
+    login(client, users[role].email)
+    few = _queries_for(client, url)
+    add(10)
+    many = _queries_for(client, url)
+    assert many == few, (url, few, many)
