@@ -117,6 +117,7 @@ class ApplicationAdmin(SecureModelView):
     roles_delete = frozenset()  # withdraw instead: the timeline stays
     roles_export = REPORT_ROLES
     action_roles = {"verify": ADMIN_OFFICER, "refer": ADMIN_OFFICER, "raise_to_committee": ADMIN_OFFICER}
+    audit_reads = True  # a request is personal data: opening and exporting it is recorded
 
     details_template = "admin/application/details.html"
     column_list = ("reference", "beneficiary", "service_type", "channel", "status", "received_at", "decision_due")

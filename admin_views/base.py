@@ -13,13 +13,16 @@ Flask-Admin leaves several gaps that are closed here once, for every view:
 from __future__ import annotations
 
 import csv
+from datetime import date, datetime
 from collections.abc import Iterable
 from urllib.parse import quote
 
 from flask import Response, abort, has_request_context, redirect, request, stream_with_context, url_for
+from flask_admin.model import typefmt
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools as sqla_tools
+from sqlalchemy import inspect as sa_inspect
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters as model_filters
@@ -29,6 +32,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from workflow.audit import record_access
+from workflow.dates import dual_date
 from workflow.roles import ADMIN_ONLY, ALL, Role
 from workflow.spreadsheet import escape_formula
 
@@ -80,6 +84,14 @@ class AdminForm(FlaskForm):
         self._obj = obj
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
 
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # Flask-Admin's templates print only `str` errors; translated (lazy) messages become text here.
+        for field in self:
+            if isinstance(field.errors, list):
+                field.errors = [e if isinstance(e, (list, dict)) else str(e) for e in field.errors]
+        return valid
+
 
 class AppModelConverter(AdminModelConverter):
     """Form fields for our own column types."""
@@ -95,6 +107,15 @@ class AppFilterConverter(FilterConverter):
     @model_filters.convert("utcdatetime")
     def conv_utc_datetime(self, column, name, **kwargs):
         return self.conv_datetime(column, name, **kwargs)
+
+
+def _dual_date_formatter(view, value, name=None):
+    return dual_date(value, with_time=isinstance(value, datetime))
+
+
+# Dates everywhere in lists and details: Gregorian with Hijri (Umm al-Qura).
+TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+TYPE_FORMATTERS.update({date: _dual_date_formatter, datetime: _dual_date_formatter})
 
 
 class SecureView(BaseView):
@@ -136,6 +157,8 @@ class SecureModelView(ModelView):
     form_base_class = AdminForm
     model_form_converter = AppModelConverter
     filter_converter = AppFilterConverter()
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
     can_view_details = True
     page_size = 25
     can_set_page_size = True
@@ -210,11 +233,15 @@ class SecureModelView(ModelView):
     # -- closing Flask-Admin's gaps --------------------------------------
     def get_one(self, id):
         """Open a record only if this role could list it (get_query applies)."""
-        pk = sqla_tools.iterdecode(id)
-        query = sqla_tools.get_query_for_ids(self.get_query(), self.model, [id])
+        columns = sa_inspect(self.model).primary_key
+        try:
+            values = [col.type.python_type(v) for col, v in zip(columns, sqla_tools.iterdecode(id))]
+        except (TypeError, ValueError):
+            return None  # not a well-formed id: the same as a missing record
+        query = self.get_query().filter(*[col == v for col, v in zip(columns, values)])
         record = query.one_or_none()
         if record is not None and self.audit_reads and request.endpoint and request.endpoint.endswith("details_view"):
-            record_access("view", self.model.__tablename__, "-".join(map(str, pk)))
+            record_access("view", self.model.__tablename__, "-".join(map(str, values)))
         return record
 
     @expose("/ajax/update/", methods=("POST",))

@@ -55,7 +55,8 @@ def _criteria(view, context, model, name):
 
 
 class ServiceTypeAdmin(SecureModelView):
-    roles_read = roles_create = roles_edit = roles_delete = roles_export = ADMIN_ONLY
+    roles_read = roles_create = roles_edit = roles_export = ADMIN_ONLY
+    roles_delete = frozenset()  # requests point at their service type: deactivate instead
 
     column_auto_select_related = False  # collections are selectin-loaded in get_query()
     column_list = ("name_ar", "name_en", "active", "decision_period_days", "cooldown_days",

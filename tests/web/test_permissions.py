@@ -85,7 +85,7 @@ EXPECTED = {
     # view endpoint: {permission: roles}
     "user": {"read": {"admin"}, "create": {"admin"}, "edit": {"admin"}, "delete": set(), "export": {"admin"}},
     "auditentry": {"read": {"admin"}, "create": set(), "edit": set(), "delete": set(), "export": {"admin"}},
-    "servicetype": {"read": {"admin"}, "create": {"admin"}, "edit": {"admin"}, "delete": {"admin"},
+    "servicetype": {"read": {"admin"}, "create": {"admin"}, "edit": {"admin"}, "delete": set(),
                     "export": {"admin"}},
     "application": {"read": set(ROLES), "create": {"admin", "officer"}, "edit": {"admin", "officer"},
                     "delete": set(), "export": {"admin", "officer", "committee", "viewer"}},
