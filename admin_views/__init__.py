@@ -5,14 +5,21 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from admin_views.applications import ApplicationAdmin
 from admin_views.audit import AuditAdmin
+from admin_views.committee import CommitteeSessionAdmin
+from admin_views.referrals import ReferralAdmin
+from admin_views.service_types import ServiceTypeAdmin
 from admin_views.home import HomeView
 from admin_views.organisation import OrganisationProfileAdmin, PolicyTemplateView
 from admin_views.surveys import SurveyQuestionAdmin, SurveyResultsView
 from admin_views.volunteers import VolunteerAdmin, VolunteerFieldAdmin
 from admin_views.users import UserAdmin
 from extensions import db
+from models.application import Application
+from models.committee import CommitteeSession
 from models.organisation import OrganisationProfile
+from models.service import ServiceType
 from models.survey import SurveyQuestion
 from models.user import User
 from models.volunteer import Volunteer, VolunteerField
@@ -26,6 +33,15 @@ def init_admin(app) -> Admin:
         theme=Bootstrap4Theme(base_template="admin/rtl_base.html", fluid=True),
         translations_path=None,
     )
+    # Service requests (workflow/state_machine.py does every change).
+    admin.add_view(ApplicationAdmin(Application, db, name=_l("Service requests"), category=_l("Requests"),
+                                    endpoint="application"))
+    admin.add_view(ReferralAdmin(Application, db, name=_l("My referrals"), category=_l("Requests"),
+                                 endpoint="referral"))
+    admin.add_view(CommitteeSessionAdmin(CommitteeSession, db, name=_l("Committee sessions"),
+                                         category=_l("Requests"), endpoint="committeesession"))
+    admin.add_view(ServiceTypeAdmin(ServiceType, db, name=_l("Service types"), category=_l("Settings"),
+                                    endpoint="servicetype"))
     admin.add_view(UserAdmin(User, db, name=_l("Users"), category=_l("Settings"), endpoint="user"))
     admin.add_view(AuditAdmin(db, name=_l("Audit trail"), category=_l("Settings"), endpoint="auditentry"))
     # Public pages (issue 5).

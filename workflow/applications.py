@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import flag_modified
 
 from extensions import db
 from models.application import Application, ApplicationEvent, ReferenceCounter, Status
@@ -69,10 +70,19 @@ def overdue_clause(today: date | None = None):
     return (Application.status.in_(Status.UNDECIDED)) & (Application.decision_due < today)
 
 
+def overdue_count(today: date | None = None) -> int:
+    """How many requests are past their decision date without a decision (for the dashboard)."""
+    return db.session.scalar(select(func.count(Application.id)).where(overdue_clause(today))) or 0
+
+
 def record_transition(application: Application, action: str, to_status: str, actor=None, note: str = "") -> ApplicationEvent:
     """Change the status, append the timeline event and tell subscribers."""
     from_status = application.status or ""
     application.status = to_status
+    if application.id is not None:
+        # A self-transition (the committee defers) must still bump the version,
+        # so two concurrent clicks cannot both pass.
+        flag_modified(application, "status")
     event = ApplicationEvent(application=application, action=action, from_status=from_status,
                              to_status=to_status, note=note or "", user_id=getattr(actor, "id", None))
     db.session.add(event)

@@ -93,6 +93,13 @@ EXPECTED = {
                        "export": {"admin"}},
     "organisationprofile": {"read": {"admin"}, "create": set(), "edit": {"admin"}, "delete": set(),
                             "export": set()},
+    "servicetype": {"read": {"admin"}, "create": {"admin"}, "edit": {"admin"}, "delete": set(),
+                    "export": {"admin"}},
+    "application": {"read": set(ROLES), "create": {"admin", "officer"}, "edit": {"admin", "officer"},
+                    "delete": set(), "export": {"admin", "officer", "committee", "viewer"}},
+    "referral": {"read": {"specialist"}, "create": set(), "edit": set(), "delete": set(), "export": set()},
+    "committeesession": {"read": {"admin", "committee", "viewer"}, "create": {"admin"}, "edit": {"admin"},
+                         "delete": set(), "export": {"admin", "committee", "viewer"}},
 }
 
 
