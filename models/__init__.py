@@ -12,13 +12,14 @@ from models.beneficiary import (
 from models.committee import AgendaItem, CommitteeSession, Decision, Outcome
 from models.files import StoredFile
 from models.organisation import OrganisationProfile
+from models.privacy import BreachIncident, PrivacyRequest
 from models.reference import Channel, DocumentType, StaffTool
 from models.service import EligibilityCriterion, ServiceType
 from models.user import User
 
 __all__ = [
-    "AgendaItem", "Application", "ApplicationEvent", "AuditEntry", "Beneficiary", "Channel",
+    "AgendaItem", "Application", "ApplicationEvent", "AuditEntry", "Beneficiary", "BreachIncident", "Channel",
     "CommitteeSession", "Communication", "Decision", "Declaration", "DeclarationText", "Document",
     "DocumentType", "EligibilityCriterion", "HouseholdMember", "OrganisationProfile", "Outcome",
-    "ReferenceCounter", "Research", "ServiceType", "StaffTool", "Status", "StoredFile", "User",
+    "PrivacyRequest", "ReferenceCounter", "Research", "ServiceType", "StaffTool", "Status", "StoredFile", "User",
 ]
