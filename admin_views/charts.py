@@ -23,18 +23,20 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def _svg(width: int, height: int, title: str, body: list[str], rtl: bool) -> Markup:
+def _svg(width: int, height: int, title: str, body: list[str], rtl: bool, font_size: int = 12) -> Markup:
+    # The page's CSS direction (rtl) would flip every text-anchor: the chart is laid out in physical
+    # coordinates for the page's direction instead. Arabic text still shapes and orders correctly.
     return Markup(
-        f'<svg class="report-chart" xmlns="http://www.w3.org/2000/svg" role="img" width="100%" '
-        f'viewBox="0 0 {width} {height}" preserveAspectRatio="xMinYMin meet" direction="{"rtl" if rtl else "ltr"}" '
-        f'font-family="Tahoma, \'Noto Sans Arabic\', sans-serif" font-size="12" aria-label="{escape(title)}">'
+        f'<svg class="report-chart" xmlns="http://www.w3.org/2000/svg" role="img" width="100%" style="direction:ltr" '
+        f'viewBox="0 0 {width} {height}" preserveAspectRatio="xMinYMin meet" '
+        f'font-family="Tahoma, \'Noto Sans Arabic\', sans-serif" font-size="{font_size}" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")
 
 
 def horizontal_bars(items: list[tuple[str, float | int | None]], title: str, rtl: bool = True,
                     width: int = 640, suffix: str = "") -> Markup:
     """One bar per (label, value)."""
-    row, label_w, pad = 26, 190, 8
+    row, label_w, pad = 30, 190, 8
     height = max(1, len(items)) * row + 2 * pad
     peak = max([v for _, v in items if v is not None] or [0]) or 1
     bar_max = width - label_w - 70
@@ -59,7 +61,7 @@ def horizontal_bars(items: list[tuple[str, float | int | None]], title: str, rtl
                     f"<title>{text}: {escape(_fmt(value))}{escape(suffix)}</title></rect>")
         body.append(f'<text x="{value_x:.1f}" y="{y + row / 2 + 4}" text-anchor="{value_anchor}" '
                     f'font-weight="bold">{escape(_fmt(value))}{escape(suffix)}</text>')
-    return _svg(width, height, title, body, rtl)
+    return _svg(width, height, title, body, rtl, font_size=15)
 
 
 def stacked_columns(months: list[str], series: list[dict], title: str, rtl: bool = True,

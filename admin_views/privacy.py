@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -98,7 +99,7 @@ class PrivacyRequestAdmin(SecureModelView):
                                       "placeholder": _l("Name or national ID")}}
 
     def get_query(self):
-        query = super().get_query()
+        query = super().get_query().options(joinedload(PrivacyRequest.beneficiary))
         if request.args.get("overdue") == "1":  # the admin dashboard's link
             query = query.filter(PrivacyRequest.status == PrivacyRequestStatus.OPEN,
                                  PrivacyRequest.due_on < local_today())

@@ -59,7 +59,7 @@ def _text(html):
 
 
 def _number(html, element_id):
-    match = re.search(rf'id="{element_id}"[^>]*>\s*<div class="card-body[^"]*">\s*<div class="dash-number[^"]*">([^<]+)<',
+    match = re.search(rf'id="{element_id}"[^>]*>\s*<div class="card-body[^"]*">\s*<div class="dash-number[^"]*"><span dir="ltr">([^<]+)<',
                       html)
     assert match, element_id
     return match.group(1).strip()
