@@ -228,3 +228,44 @@ def test_breach_register_takes_local_times_and_shows_the_clock(app, client, logi
     assert breach.categories == ["identity", "contact"]
     listing = client.get("/admin/breachincident/").get_data(as_text=True)
     assert "badge-danger" in listing  # long past 72 hours without notification
+
+
+def _queries(app, client, url):
+    from sqlalchemy import event
+
+    count = [0]
+
+    def before(*args, **kwargs):
+        count[0] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return count[0]
+
+
+def test_query_counts_do_not_grow_with_rows(app, client, login_as, users):
+    login_as("admin")
+    web, food = channel("web", "الموقع"), service("سلة غذائية")
+    now = datetime.now(timezone.utc)
+
+    def add(n):
+        for i in range(n):
+            b = person()
+            request(b, food, web, now - timedelta(days=i + 1), actor=users["officer"])
+            communication(b, users["admin"], follow_up_on=local_today())
+            db.session.add(PrivacyRequest(kind="access", requester_name="x", beneficiary=b, received_on=local_today(),
+                                          due_on=local_today()))
+        db.session.commit()
+
+    urls = ["/admin/", "/admin/dashboard/list/open", "/admin/dashboard/list/my_followups",
+            "/admin/privacyrequest/", "/admin/reports/"]
+    add(2)
+    few = {url: _queries(app, client, url) for url in urls}
+    add(10)
+    many = {url: _queries(app, client, url) for url in urls}
+    assert many == few
