@@ -17,6 +17,7 @@ from extensions import db
 from models.application import Application, Status
 from models.beneficiary import Communication
 from models.committee import AgendaItem, CommitteeSession
+from models.user import User
 from workflow.applications import overdue_clause
 from workflow.reports import ReportFilter, decision_time, local_today, outcomes
 from workflow.roles import ADMIN_ONLY, ALL, REPORT_ROLES, Role
@@ -132,15 +133,20 @@ def specialist_panel(user, today=None, limit: int = 10) -> dict:
 
 
 def committee_panel(user, today=None) -> dict:
-    """The next open session (today or later; else the oldest still open) and its agenda size."""
+    """The next open session (the member's own first; today or later before older ones still open)
+    and its agenda size."""
     today = today or local_today()
     agenda_size = (select(func.count(AgendaItem.id)).where(AgendaItem.session_id == CommitteeSession.id)
                    .scalar_subquery())
     query = select(CommitteeSession, agenda_size).where(CommitteeSession.status == "open")
-    row = db.session.execute(query.where(CommitteeSession.held_on >= today)
-                             .order_by(CommitteeSession.held_on, CommitteeSession.id).limit(1)).first()
-    if row is None:
-        row = db.session.execute(query.order_by(CommitteeSession.held_on, CommitteeSession.id).limit(1)).first()
+    mine = CommitteeSession.members.any(User.id == user.id)
+    row = None
+    # The member's own sessions first (upcoming, then any still open), then any open session.
+    for condition in ([mine, CommitteeSession.held_on >= today], [mine], [CommitteeSession.held_on >= today], []):
+        row = db.session.execute(query.where(*condition)
+                                 .order_by(CommitteeSession.held_on, CommitteeSession.id).limit(1)).first()
+        if row is not None:
+            break
     return {
         "session": row[0] if row else None,
         "agenda_size": row[1] if row else 0,

@@ -47,6 +47,8 @@ def office(app, users):
     session = CommitteeSession(number="1447-07", held_on=today + timedelta(days=2), members=[users["committee"]])
     db.session.add(session)
     db.session.add(CommitteeSession(number="1447-09", held_on=today + timedelta(days=20)))
+    # Sooner, but the member does not sit on it: their own session comes first.
+    db.session.add(CommitteeSession(number="1447-05", held_on=today + timedelta(days=1)))
     db.session.flush()
     db.session.add_all([AgendaItem(session=session, application=apps["due_soon"], position=1),
                         AgendaItem(session=session, application=apps["fresh"], position=2)])
@@ -102,7 +104,7 @@ def test_specialist_sees_referrals_oldest_first(office, client, login_as):
 def test_committee_sees_next_session_and_agenda_size(office, client, login_as):
     login_as("committee")
     html = client.get("/admin/").get_data(as_text=True)
-    assert "1447-07" in html and "1447-09" not in html
+    assert "1447-07" in html and "1447-09" not in html and "1447-05" not in html
     assert re.search(r'id="dash-agenda-size">(\d+)<', html).group(1) == "2"
 
 
