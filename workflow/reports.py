@@ -317,13 +317,27 @@ def _round(value):
 
 # ---------------------------------------------------------------- optional sources
 def optional_module(name: str):
-    """models.survey / models.volunteer belong to the public pages; None until they exist."""
+    """models.survey / models.volunteer belong to the public pages; None until they exist.
+
+    Only a module that sits in this checkout's own package counts: an editable install of
+    another checkout can otherwise supply it as a fallback, with tables this database lacks.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    parent_name, _, _ = name.rpartition(".")
+    parent = importlib.import_module(parent_name) if parent_name else None
     try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
+        spec = importlib.util.find_spec(name)
+    except ModuleNotFoundError:
+        return None
+    if spec is None or spec.origin is None:
+        return None
+    if parent is not None:
+        folders = {Path(p).resolve() for p in getattr(parent, "__path__", [])}
+        if Path(spec.origin).resolve().parent not in folders:
             return None
-        raise
+    return importlib.import_module(name)
 
 
 def satisfaction(rf: ReportFilter, comments_limit: int = 50) -> dict | None:

@@ -6,13 +6,13 @@ import pytest
 
 from extensions import db
 from tests.report_fixtures import channel, person, request, service, utc
-from workflow.reports import ReportFilter, satisfaction, volunteers
+from workflow.reports import ReportFilter, optional_module, satisfaction, volunteers
 
 Q1 = ReportFilter(date_from=date(2025, 1, 1), date_to=date(2025, 3, 31))
 
 
 def test_satisfaction(app, users):
-    survey = pytest.importorskip("models.survey")
+    survey = optional_module("models.survey") or pytest.skip("models/survey.py (public pages) not merged yet")
     web, phone = channel("web", "الموقع"), channel("phone", "الهاتف")
     food, cash = service("سلة غذائية"), service("مساعدة مالية")
     b = person()
@@ -65,7 +65,7 @@ def test_satisfaction(app, users):
 
 
 def test_volunteers(app):
-    module = pytest.importorskip("models.volunteer")
+    module = optional_module("models.volunteer") or pytest.skip("models/volunteer.py (public pages) not merged yet")
     teaching = module.VolunteerField(kind="interest", name_ar="تعليم")
     design = module.VolunteerField(kind="skill", name_ar="تصميم")
     db.session.add_all([teaching, design])
