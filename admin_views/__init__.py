@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from admin_views.audit import AuditAdmin
 from admin_views.dashboard import DashboardListView
 from admin_views.home import HomeView
-from admin_views.privacy import BreachAdmin, PrivacyRequestAdmin, SubjectExportView
+from admin_views.privacy import BreachAdmin, PrivacyRequestAdmin, RetentionView, SubjectExportView
 from admin_views.reports import ReportsView
 from admin_views.users import UserAdmin
 from extensions import db
@@ -34,4 +34,6 @@ def init_admin(app) -> Admin:
                                endpoint="breachincident"))
     admin.add_view(SubjectExportView(name=_l("Personal data export"), category=_l("Data protection"),
                                      url="/admin/privacy-export", endpoint="subject_export"))
+    admin.add_view(RetentionView(name=_l("Retention of closed files"), category=_l("Data protection"),
+                                 url="/admin/retention", endpoint="retention"))
     return admin

@@ -240,3 +240,34 @@ class SubjectExportView(SecureView):
         name = f"personal-data-{beneficiary.id}.json"
         return Response(body, mimetype="application/json; charset=utf-8", headers={
             "Content-Disposition": f"attachment; filename={name}; filename*=UTF-8''{quote(name)}"})
+
+
+class RetentionView(SecureView):
+    """Administrators set how long closed files are kept, and preview what the retention job would do."""
+
+    roles_read = ADMIN_ONLY
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        from models.organisation import OrganisationProfile
+        from workflow.privacy import retention_candidates, retention_cutoff, retention_years
+
+        error = None
+        if request.method == "POST":  # CSRF checked globally
+            raw = (request.form.get("retention_years") or "").strip()
+            value = normalize_digits(raw) if "-" not in raw and "\u2212" not in raw else ""
+            if not (value.isascii() and value.isdigit()) or not 0 <= int(value) <= 100:
+                error = _("Enter a whole number of years between 0 and 100.")
+            else:
+                profile = db.session.get(OrganisationProfile, 1)
+                if profile is None:
+                    profile = OrganisationProfile(id=1)
+                    db.session.add(profile)
+                profile.retention_years = int(value)
+                db.session.commit()
+                flash(_("Retention period saved."), "success")
+                return redirect(url_for(".index"))
+        years = retention_years()
+        candidates = retention_candidates(years) if years else []
+        return self.render("admin/privacy/retention.html", years=years, error=error, count=len(candidates),
+                           cutoff=to_local(retention_cutoff(years)).date() if years else None)

@@ -97,6 +97,7 @@ EXPECTED_PAGES = {
     "/admin/reports/export/all.csv": {"admin", "officer", "committee", "viewer"},
     "/admin/reports/export/channels.xlsx": {"admin", "officer", "committee", "viewer"},
     "/admin/privacy-export/": {"admin", "officer"},
+    "/admin/retention/": {"admin"},
     "/admin/dashboard/list/my_open": {"admin", "officer"},
     "/admin/dashboard/list/my_referrals": {"admin", "specialist"},
     "/admin/dashboard/list/overdue": {"admin", "officer", "committee", "viewer"},

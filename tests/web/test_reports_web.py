@@ -271,3 +271,19 @@ def test_query_counts_do_not_grow_with_rows(app, client, login_as, users):
     add(10)
     many = {url: _queries(app, client, url) for url in urls}
     assert many == few
+
+
+def test_admin_sets_the_retention_period_and_sees_the_preview(app, client, login_as):
+    from models.organisation import OrganisationProfile
+
+    login_as("admin")
+    page = client.get("/admin/retention/").get_data(as_text=True)
+    token = csrf_token(page)
+    bad = client.post("/admin/retention/", data={"retention_years": "-3", "csrf_token": token})
+    assert bad.status_code == 200 and "is-invalid" in bad.get_data(as_text=True)
+    assert db.session.get(OrganisationProfile, 1) is None
+    ok = client.post("/admin/retention/", data={"retention_years": "٥", "csrf_token": token})  # Arabic digit
+    assert ok.status_code == 302
+    assert db.session.get(OrganisationProfile, 1).retention_years == 5
+    page = client.get("/admin/retention/").get_data(as_text=True)
+    assert 'id="retention-preview"' in page and ": 0." in page
