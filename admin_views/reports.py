@@ -35,12 +35,13 @@ VOLUNTEER_STATUS_LABELS = {"new": _l("New"), "contacted": _l("Contacted"), "acti
 
 def status_label(status: str) -> str:
     """The state machine's label when it exists (workflow helper), else ours."""
-    try:
-        from workflow.state_machine import status_label as label  # type: ignore
+    from workflow.reports import optional_module
 
+    machine = optional_module("workflow.state_machine")
+    label = getattr(machine, "status_label", None)
+    if label is not None:
         return str(label(status))
-    except Exception:
-        return str(_STATUS_FALLBACK.get(status, status))
+    return str(_STATUS_FALLBACK.get(status, status))
 
 
 def _num(value):

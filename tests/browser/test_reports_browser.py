@@ -47,6 +47,7 @@ def test_dashboard_and_report_in_arabic(live_server, page, users, activity, tmp_
     assert page.locator("#dash-board").is_visible()
     assert page.locator("#dash-privacy").is_visible()
     page.screenshot(path=str(shots / "dashboard-admin-ar.png"), full_page=True)
+    page.locator("#dash-board").screenshot(path=str(shots / "dashboard-board-ar.png"))
 
     # A number leads to its list.
     page.click("#dash-open")
