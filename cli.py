@@ -111,8 +111,62 @@ def policy_apply_command(key: str, with_organisation: bool) -> None:
         raise click.ClickException(str(exc))
     db.session.commit()
     click.echo(f"Applied the {key} template. Adjust it in Settings → Organisation profile.")
+retention_cli = AppGroup("retention", help="Anonymise closed files kept longer than the retention period.")
+
+
+@retention_cli.command("run")
+@click.option("--commit", is_flag=True, help="Anonymise for real (without it: a dry run that only lists).")
+@click.option("--years", type=int, default=None,
+              help="Override the period (default: the organisation profile's retention years).")
+def retention_run_command(commit: bool, years: int | None) -> None:
+    """List (or with --commit anonymise) beneficiaries whose requests all closed before the period."""
+    from workflow.privacy import run_retention
+
+    set_cli_actor("retention")
+    result = run_retention(commit=commit, years=years)
+    if result["years"] <= 0:
+        click.echo("Retention period is not set (organisation profile: retention years = 0): nothing to do.")
+        return
+    click.echo(f"Retention period: {result['years']} years; files closed before {result['cutoff'][:10]}.")
+    for row in result["candidates"]:
+        click.echo(f"  beneficiary {row['reference']}\t{row['applications']} request(s)")
+    if commit:
+        click.echo(f"Anonymised {result['anonymised']} beneficiaries; deleted {result['files_deleted']} stored files.")
+    else:
+        click.echo(f"Dry run: {len(result['candidates'])} beneficiaries would be anonymised. "
+                   "Run again with --commit to anonymise them.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path: str) -> None:
+    """Write a consistent backup of the database to PATH (SQLite copy or pg_dump custom format)."""
+    from workflow.backup import BackupError, backup
+
+    try:
+        target = backup(path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"Backup written to {target} ({target.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+def restore_command(path: str, force: bool) -> None:
+    """Bring back a backup made with `backup`. Refuses a non-empty database without --force."""
+    from workflow.backup import BackupError, restore
+
+    try:
+        restore(path, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"Restored {path}.")
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(policy_cli)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

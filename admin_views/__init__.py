@@ -8,17 +8,21 @@ from flask_babel import lazy_gettext as _l
 from admin_views.applications import ApplicationAdmin
 from admin_views.audit import AuditAdmin
 from admin_views.committee import CommitteeSessionAdmin
-from admin_views.referrals import ReferralAdmin
-from admin_views.service_types import ServiceTypeAdmin
+from admin_views.dashboard import DashboardListView
 from admin_views.home import HomeView
 from admin_views.organisation import OrganisationProfileAdmin, PolicyTemplateView
+from admin_views.privacy import BreachAdmin, PrivacyRequestAdmin, RetentionView, SubjectExportView
+from admin_views.referrals import ReferralAdmin
+from admin_views.reports import ReportsView
+from admin_views.service_types import ServiceTypeAdmin
 from admin_views.surveys import SurveyQuestionAdmin, SurveyResultsView
-from admin_views.volunteers import VolunteerAdmin, VolunteerFieldAdmin
 from admin_views.users import UserAdmin
+from admin_views.volunteers import VolunteerAdmin, VolunteerFieldAdmin
 from extensions import db
 from models.application import Application
 from models.committee import CommitteeSession
 from models.organisation import OrganisationProfile
+from models.privacy import BreachIncident, PrivacyRequest
 from models.service import ServiceType
 from models.survey import SurveyQuestion
 from models.user import User
@@ -57,4 +61,14 @@ def init_admin(app) -> Admin:
                                             category=_l("Settings"), endpoint="organisationprofile"))
     admin.add_view(PolicyTemplateView(name=_l("Policy templates"), category=_l("Settings"),
                                       endpoint="policy_templates", url="/admin/policy-templates"))
+    admin.add_view(ReportsView(name=_l("Reports"), category=_l("Reports"), url="/admin/reports", endpoint="reports"))
+    admin.add_view(DashboardListView(name=_l("Dashboard lists"), url="/admin/dashboard", endpoint="dashboard"))
+    admin.add_view(PrivacyRequestAdmin(PrivacyRequest, db, name=_l("Data requests"), category=_l("Data protection"),
+                                       endpoint="privacyrequest"))
+    admin.add_view(BreachAdmin(BreachIncident, db, name=_l("Breach register"), category=_l("Data protection"),
+                               endpoint="breachincident"))
+    admin.add_view(SubjectExportView(name=_l("Personal data export"), category=_l("Data protection"),
+                                     url="/admin/privacy-export", endpoint="subject_export"))
+    admin.add_view(RetentionView(name=_l("Retention of closed files"), category=_l("Data protection"),
+                                 url="/admin/retention", endpoint="retention"))
     return admin

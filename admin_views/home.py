@@ -5,7 +5,7 @@ from flask import url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from admin_views.base import SecureIndexView
+from admin_views.base import SecureIndexView, current_role
 from workflow.roles import role_label
 
 
@@ -14,7 +14,7 @@ class HomeView(SecureIndexView):
     def index(self):
         links = []
         for view in self.admin._views:
-            if view is self or not view.is_accessible():
+            if view is self or not view.is_accessible() or not view.is_visible():
                 continue
             perms = []
             for perm in ("create", "edit", "export"):
@@ -26,5 +26,12 @@ class HomeView(SecureIndexView):
                 "url": url_for(f"{view.endpoint}.index_view" if hasattr(view, "index_view") else f"{view.endpoint}.index"),
                 "perms": perms,
             })
+        from admin_views.dashboard import list_url, record_url
+        from admin_views.reports import status_label
+        from workflow.dashboard import dashboard_for
+        from workflow.privacy import privacy_days_left
+
         return self.render("admin/home.html", links=links,
-                           role_name=role_label(current_user.role), user=current_user)
+                           role_name=role_label(current_user.role), user=current_user,
+                           panels=dashboard_for(current_user, current_role()), list_url=list_url,
+                           record_url=record_url, status_label=status_label, privacy_days_left=privacy_days_left)

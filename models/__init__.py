@@ -13,6 +13,7 @@ from models.committee import AgendaItem, CommitteeSession, Decision, Outcome
 from models.files import StoredFile
 from models.organisation import OrganisationProfile
 from models.public import PublicSubmission
+from models.privacy import BreachIncident, PrivacyRequest
 from models.reference import Channel, DocumentType, StaffTool
 from models.service import EligibilityCriterion, ServiceType
 from models.survey import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
@@ -20,9 +21,10 @@ from models.user import User
 from models.volunteer import Volunteer, VolunteerField
 
 __all__ = [
-    "AgendaItem", "Application", "ApplicationEvent", "AuditEntry", "Beneficiary", "Channel",
-    "CommitteeSession", "Communication", "Decision", "Declaration", "DeclarationText", "Document",
-    "DocumentType", "EligibilityCriterion", "HouseholdMember", "OrganisationProfile", "Outcome",
-    "PublicSubmission", "ReferenceCounter", "Research", "ServiceType", "StaffTool", "Status", "StoredFile",
-    "SurveyAnswer", "SurveyInvitation", "SurveyQuestion", "SurveyResponse", "User", "Volunteer", "VolunteerField",
+    "AgendaItem", "Application", "ApplicationEvent", "AuditEntry", "Beneficiary", "BreachIncident",
+    "Channel", "CommitteeSession", "Communication", "Decision", "Declaration", "DeclarationText",
+    "Document", "DocumentType", "EligibilityCriterion", "HouseholdMember", "OrganisationProfile",
+    "Outcome", "PrivacyRequest", "PublicSubmission", "ReferenceCounter", "Research", "ServiceType",
+    "StaffTool", "Status", "StoredFile", "SurveyAnswer", "SurveyInvitation", "SurveyQuestion",
+    "SurveyResponse", "User", "Volunteer", "VolunteerField"
 ]

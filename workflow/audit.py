@@ -50,8 +50,10 @@ def _plain(value: Any) -> Any:
 
 
 def _record_id(obj: Any) -> str:
-    identity = inspect(obj).identity
-    return "-".join(str(i) for i in identity) if identity else ""
+    state = inspect(obj)
+    # New rows are still "pending" inside after_flush (no identity yet): read the flushed key.
+    identity = state.identity or state.mapper.primary_key_from_instance(obj)
+    return "-".join(str(i) for i in identity) if identity and None not in identity else ""
 
 
 def _columns(obj: Any):

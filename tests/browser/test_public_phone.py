@@ -3,7 +3,6 @@ status, survey. Screenshots go to test-artifacts/public/."""
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,6 @@ pytestmark = [pytest.mark.browser,
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
-
-
-@pytest.fixture
-def live_server(app):
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -63,9 +50,7 @@ def _shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_phone_walkthrough(app, live_server, configured, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_phone_walkthrough(app, live_server, browser, configured, tmp_path):
     from models.application import Application, Status
     from models.beneficiary import Communication
     from models.survey import SurveyResponse
@@ -74,12 +59,9 @@ def test_phone_walkthrough(app, live_server, configured, tmp_path):
 
     document = tmp_path / "هوية.png"
     document.write_bytes(PNG)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
-        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
-                                      is_mobile=True, has_touch=True, locale="ar-SA")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
+                                  is_mobile=True, has_touch=True, locale="ar-SA")
+    try:
         page = context.new_page()
         page.goto(live_server + "/")
         assert page.locator("html").get_attribute("dir") == "rtl"
@@ -173,4 +155,5 @@ def test_phone_walkthrough(app, live_server, configured, tmp_path):
         _shot(page, "09-policy")
         page.emulate_media(media="print")
         _shot(page, "10-policy-print")
-        browser.close()
+    finally:
+        context.close()

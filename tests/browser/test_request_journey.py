@@ -7,11 +7,9 @@ Fixtures are local (wf_*) so this module does not depend on a shared browser con
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from extensions import db
 from models.application import Application, Status
@@ -26,33 +24,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def wf_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-
-
-@pytest.fixture
-def wf_page():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ar-SA")
-        page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
-        yield page
-        context.close()
-        browser.close()
+def wf_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ar-SA")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    yield page
+    context.close()
 
 
 def _shot(page, name):
@@ -76,8 +53,8 @@ def _status(app_id):
     return db.session.get(Application, app_id).status
 
 
-def test_request_from_receipt_to_service(app, users, wf_server, wf_page):
-    page, base = wf_page, wf_server
+def test_request_from_receipt_to_service(app, users, live_server, wf_page):
+    page, base = wf_page, live_server
     db.session.add(OrganisationProfile(id=1, name_ar="جمعية حفظ النعمة بالجوف", licence_no="05057",
                                        phone="0146240000", email="info@example.org"))
     b = f.beneficiary(first_name="سارة", family_name="الشمري", gender="female", monthly_income=1200)

@@ -18,6 +18,7 @@ def test_login_and_layout_in_arabic_then_english(live_server, page, users, tmp_p
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.get_attribute("html", "lang") == "ar"
     assert "مرحبًا" in page.inner_text("#welcome")
+    page.screenshot(path=str(tmp_path / "home-ar.png"), full_page=True)
     brand, logout = _box(page, "#brand"), _box(page, "#logout")
     width = page.viewport_size["width"]
     # In Arabic the brand sits on the right and sign-out on the left.

@@ -100,7 +100,40 @@ EXPECTED = {
     "referral": {"read": {"specialist"}, "create": set(), "edit": set(), "delete": set(), "export": set()},
     "committeesession": {"read": {"admin", "committee", "viewer"}, "create": {"admin"}, "edit": {"admin"},
                          "delete": set(), "export": {"admin", "committee", "viewer"}},
+    "privacyrequest": {"read": {"admin", "officer"}, "create": {"admin", "officer"}, "edit": {"admin", "officer"},
+                       "delete": set(), "export": {"admin"}},
+    "breachincident": {"read": {"admin"}, "create": {"admin"}, "edit": {"admin"}, "delete": set(),
+                       "export": {"admin"}},
 }
+
+# Custom (non-model) pages: who may open them.
+EXPECTED_PAGES = {
+    "/admin/reports/": {"admin", "officer", "committee", "viewer"},
+    "/admin/reports/export/all.csv": {"admin", "officer", "committee", "viewer"},
+    "/admin/reports/export/channels.xlsx": {"admin", "officer", "committee", "viewer"},
+    "/admin/privacy-export/": {"admin", "officer"},
+    "/admin/retention/": {"admin"},
+    "/admin/dashboard/list/my_open": {"admin", "officer"},
+    "/admin/dashboard/list/my_referrals": {"admin", "specialist"},
+    "/admin/dashboard/list/overdue": {"admin", "officer", "committee", "viewer"},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_custom_pages_enforce_their_roles(app, client, users, role):
+    login(client, users[role].email)
+    for url, roles in EXPECTED_PAGES.items():
+        response = client.get(url)
+        if role in roles:
+            assert response.status_code == 200, (role, url, response.status_code)
+        else:
+            assert response.status_code == 403, (role, url, response.status_code)
+
+
+def test_custom_pages_send_anonymous_people_to_login(app, client):
+    for url in EXPECTED_PAGES:
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
 
 
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))
