@@ -1,0 +1,131 @@
+"""Storing uploaded files and sending them back.
+
+Files are judged by content (workflow.files.sniff_upload), written under
+UPLOAD_FOLDER with random names, and described by a StoredFile row that keeps
+the original (Arabic) name. Nothing here decides who may download a file: the
+access-checked view does (admin_views/files.py, see `file_owner_roles`).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Response, current_app, send_file
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
+
+from extensions import db
+from models.files import StoredFile
+from workflow.files import random_storage_name, safe_download_name, sniff_upload
+
+# Types a browser may show inline (and only with the sandboxing headers below).
+PREVIEW_MIMES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
+class UploadError(ValueError):
+    """The upload was refused; the message is shown next to the field."""
+
+
+def upload_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config.get("MAX_CONTENT_LENGTH") or 10 * 1024 * 1024)
+
+
+def read_upload(upload: FileStorage | None) -> bytes:
+    """The uploaded bytes, refusing oversize files even if the request limit was bypassed."""
+    if upload is None or not getattr(upload, "filename", ""):
+        return b""
+    limit = max_upload_bytes()
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise UploadError(_l("The file is larger than the allowed size (%(mb)d MB).", mb=limit // (1024 * 1024)))
+    return data
+
+
+def check_upload(data: bytes) -> tuple[str, str]:
+    """(mime, extension) for an acceptable file, else UploadError with the reason."""
+    try:
+        return sniff_upload(data)
+    except ValueError as exc:
+        raise UploadError(str(exc)) from None
+
+
+def save_bytes(data: bytes, original_name: str | None, actor=None) -> StoredFile:
+    """Check, write to disk under a random name, add the StoredFile row (caller commits)."""
+    mime, ext = check_upload(data)
+    name = random_storage_name(ext)
+    path = upload_folder() / name
+    # O_EXCL: never overwrite an existing file, even with a (impossible) name collision.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    display = safe_download_name(original_name)
+    if not display.lower().endswith("." + ext) and not (ext == "jpg" and display.lower().endswith(".jpeg")):
+        display = f"{display}.{ext}"  # the real type decides the extension shown on download
+    stored = StoredFile(storage_name=name, original_name=display[:255], mime=mime, size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=getattr(actor, "id", None))
+    db.session.add(stored)
+    return stored
+
+
+def save_upload(upload: FileStorage, actor=None) -> StoredFile:
+    """Store a werkzeug FileStorage (form upload) and return its StoredFile (not yet committed)."""
+    data = read_upload(upload)
+    if not data:
+        raise UploadError(_l("Choose a file to upload."))
+    return save_bytes(data, upload.filename, actor)
+
+
+def path_of(stored: StoredFile) -> Path:
+    name = stored.storage_name
+    # Storage names are ours (hex + checked extension); refuse anything else outright.
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise FileNotFoundError(name)
+    return upload_folder() / name
+
+
+def open_file(stored: StoredFile):
+    return path_of(stored).open("rb")
+
+
+def content_disposition(kind: str, name: str) -> str:
+    """RFC 6266/5987: an ASCII fallback plus the UTF-8 (Arabic) name."""
+    safe = safe_download_name(name)
+    ascii_name = "".join(ch if ch.isascii() and ch.isalnum() or ch in "._-" else "_" for ch in safe).strip("_") or "file"
+    if "." in safe and "." not in ascii_name:
+        ascii_name += "." + safe.rsplit(".", 1)[1]
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(safe)}"
+
+
+def send_stored(stored: StoredFile, inline: bool = False) -> Response:
+    """The file as an attachment (or inline preview for images/PDF), never sniffed by the browser."""
+    path = path_of(stored)
+    if not path.exists():
+        raise FileNotFoundError(stored.storage_name)
+    inline = inline and stored.mime in PREVIEW_MIMES
+    response = send_file(path, mimetype=stored.mime if inline else "application/octet-stream",
+                         as_attachment=False, conditional=False, etag=False, max_age=0)
+    response.headers["Content-Disposition"] = content_disposition("inline" if inline else "attachment",
+                                                                  stored.original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    # Even when shown inline, the file gets no scripts, no plugins, no same-origin powers.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'none'; sandbox"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN" if inline else "DENY"
+    return response
+
+
+def delete_stored(stored: StoredFile) -> None:
+    """Remove a file and its row (caller commits); a missing file on disk is not an error."""
+    try:
+        path_of(stored).unlink()
+    except FileNotFoundError:
+        pass
+    db.session.delete(stored)
