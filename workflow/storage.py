@@ -116,8 +116,12 @@ def send_stored(stored: StoredFile, inline: bool = False) -> Response:
                                                                   stored.original_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
-    # Even when shown inline, the file gets no scripts, no plugins, no same-origin powers.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'none'; sandbox"
+    # Even when shown inline, the file gets no scripts and no same-origin powers. (Chromium's
+    # PDF viewer refuses to run inside a CSP sandbox, so PDFs get the rest of the policy only.)
+    policy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    if stored.mime != "application/pdf" or not inline:
+        policy += "; sandbox"
+    response.headers["Content-Security-Policy"] = policy
     response.headers["X-Frame-Options"] = "SAMEORIGIN" if inline else "DENY"
     return response
 
@@ -129,3 +133,50 @@ def delete_stored(stored: StoredFile) -> None:
     except FileNotFoundError:
         pass
     db.session.delete(stored)
+
+
+# --- who may read a file -----------------------------------------------------------
+# Each resolver looks at one kind of owner and returns the roles that may read
+# the file, or None when it does not own it. Other parts (research attachments,
+# the organisation's logo...) add theirs with register_file_owner().
+_OWNERS: list = []
+
+
+def register_file_owner(resolver) -> None:
+    if resolver not in _OWNERS:
+        _OWNERS.append(resolver)
+
+
+def file_readers(stored: StoredFile) -> frozenset:
+    """Roles allowed to download/preview this file; an unowned file is for admins only."""
+    from workflow.roles import ADMIN_ONLY
+
+    allowed: set = set()
+    for resolver in _OWNERS:
+        roles = resolver(stored)
+        if roles is not None:
+            allowed |= set(roles)
+    return frozenset(allowed) if allowed else ADMIN_ONLY
+
+
+def _registry_owners(stored: StoredFile):
+    from sqlalchemy import select
+
+    from models.beneficiary import Declaration, Document
+    from models.organisation import OrganisationProfile
+    from models.reference import StaffTool
+    from workflow.roles import ALL, BENEFICIARY_READ
+
+    if db.session.scalar(select(Document.id).where(Document.file_id == stored.id).limit(1)) is not None:
+        return BENEFICIARY_READ
+    if db.session.scalar(select(Declaration.id).where(Declaration.scan_file_id == stored.id).limit(1)) is not None:
+        return BENEFICIARY_READ
+    if db.session.scalar(select(StaffTool.id).where(StaffTool.file_id == stored.id).limit(1)) is not None:
+        return ALL
+    if db.session.scalar(select(OrganisationProfile.id).where(OrganisationProfile.logo_file_id == stored.id)
+                         .limit(1)) is not None:
+        return ALL
+    return None
+
+
+register_file_owner(_registry_owners)
