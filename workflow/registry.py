@@ -205,8 +205,10 @@ def parse_date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = normalize_digits(str(value).replace(" ", "")).replace("/", "-").replace(".", "-")
-    text = text.split("T")[0]
+    text = str(value).strip().split("T")[0].split(" ")[0]
+    for sep in ("-", ".", "\u2010", "\u2011", "\u2013", "\u2212"):
+        text = text.replace(sep, "/")
+    text = normalize_digits(text).replace("/", "-")  # Arabic digits -> ASCII (keeps the separators)
     for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
         try:
             return datetime.strptime(text, fmt).date()
@@ -224,7 +226,9 @@ def parse_amount(value: Any) -> Decimal | None:
     elif isinstance(value, (int, float)):
         amount = Decimal(str(value))
     else:
-        text = str(value).translate({0x066B: ".", 0x066C: None, ord(","): None, 0x060C: None})
+        text = str(value).translate({0x066B: ".", 0x066C: None, ord(","): None, 0x060C: None}).strip()
+        if text.startswith(("-", "\u2212")):  # normalize_digits drops dashes: catch the sign first
+            raise ValueError(_l("The amount cannot be negative."))
         text = normalize_digits(text).replace("ر.س", "").replace("SAR", "").strip()
         if not text:
             return None
