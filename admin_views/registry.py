@@ -219,7 +219,7 @@ class HouseholdInline(InlineFormAdmin):
 
 
 class DocumentInline(InlineFormAdmin):
-    form_columns = ("id", "document_type", "issue_date", "expiry_date", "notes")
+    form_columns = ("id", "document_type", "issue_date", "expiry_date", "upload", "notes")
     form_overrides = {"issue_date": DateField, "expiry_date": DateField}
     form_args = {
         "document_type": {"label": _l("Document type"),
@@ -714,7 +714,8 @@ class DeclarationTextAdmin(SecureModelView):
 
     def on_model_change(self, form, model, is_created):
         if is_created:
-            model.version = next_declaration_version()
+            with db.session.no_autoflush:  # the new row is already in the session, without its number
+                model.version = next_declaration_version()
 
 
 class DeclarationAdmin(SecureModelView):
@@ -781,6 +782,10 @@ class DeclarationAdmin(SecureModelView):
         return valid and not problems
 
     def on_model_change(self, form, model, is_created):
+        with db.session.no_autoflush:  # the new row is in the session already, not yet complete
+            self._record(form, model)
+
+    def _record(self, form, model):
         record_declaration(model.beneficiary, model.method, actor=current_user, scan=model.scan_file,
                            signed_name=form.signed_name.data or "", agreed=bool(form.agreed.data),
                            ip_address=request.remote_addr or "", declaration=model)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from wtforms import BooleanField, DateField, FileField, SelectField, StringField, TextAreaField
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import FileInput
 
 from admin_views.base import AdminForm
@@ -119,10 +119,10 @@ class StoredFileField(FileField):
                     raise UploadError(_l("The file is empty."))
                 check_upload(data)
             except UploadError as exc:
-                raise ValueError(str(exc)) from None
+                raise ValidationError(str(exc)) from None
             self._bytes = data
         elif self.required and self.current is None:
-            raise ValueError(str(_l("Choose a file to upload.")))
+            raise ValidationError(str(_l("Choose a file to upload.")))
 
     @property
     def has_file(self) -> bool:
@@ -161,9 +161,10 @@ def show_problems(form, problems, field_map: dict | None = None, link_for=None) 
     """Put each workflow Problem next to its field (or on the form when the field is absent)."""
     for problem in problems:
         name = (field_map or {}).get(problem.field, problem.field)
-        message = problem.message
+        # Flask-Admin shows only real strings (a lazy string would be skipped silently).
+        message = str(problem.message)
         if problem.existing_id and link_for is not None:
-            message = Markup("{} {}").format(str(message), link_for(problem.existing_id))
+            message = Markup("{} {}").format(message, link_for(problem.existing_id))
         field = getattr(form, name, None) if name else None
         if field is None:
             form.form_errors = list(getattr(form, "form_errors", [])) + [message]

@@ -50,8 +50,12 @@ def _plain(value: Any) -> Any:
 
 
 def _record_id(obj: Any) -> str:
-    identity = inspect(obj).identity
-    return "-".join(str(i) for i in identity) if identity else ""
+    state = inspect(obj)
+    # New rows get their identity only after the flush: read the primary key itself.
+    identity = state.identity or state.mapper.primary_key_from_instance(obj)
+    if not identity or any(i is None for i in identity):
+        return ""
+    return "-".join(str(i) for i in identity)
 
 
 def _columns(obj: Any):
