@@ -61,8 +61,8 @@ class DocumentTypeAdmin(ReferenceAdmin):
 def _tool_link(view, context, model, name):
     links = []
     if model.file_id:
-        links.append(Markup('<a href="{}">{}</a>').format(url_for("storedfile.download", file_id=model.file_id),
-                                                          model.file.original_name))
+        links.append(Markup('<a href="{}"><bdi>{}</bdi></a>').format(url_for("storedfile.download", file_id=model.file_id),
+                                                          model.file.original_name))  # noqa
     if model.url:
         links.append(Markup('<a href="{}" target="_blank" rel="noopener noreferrer" dir="ltr">{}</a>').format(
             model.url, model.url))

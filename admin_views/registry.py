@@ -105,7 +105,7 @@ def _lang() -> str:
 
 
 def _ltr(text: str) -> Markup:
-    return Markup('<span class="ltr" dir="ltr">{}</span>').format(text)
+    return Markup('<bdi class="ltr" dir="ltr">{}</bdi>').format(text)
 
 
 LABELS = {
@@ -524,7 +524,8 @@ def beneficiary_overview(model: Beneficiary) -> dict:
             AuditEntry.action.in_(("create", "update", "delete"))).order_by(AuditEntry.id.desc()).limit(100)).all()
     for entry in audit_rows:
         timeline.append({"at": entry.at, "kind": "change", "icon": "fa-history",
-                         "title": _("%(who)s: %(action)s", who=entry.actor, action=entry.action),
+                         "title": _("%(who)s: %(action)s", who=entry.actor,
+                                    action=str(_AUDIT_ACTIONS.get(entry.action, entry.action))),
                          "changes": _change_lines(entry, hide), "url": ""})
     timeline.sort(key=lambda item: item["at"] or datetime.min, reverse=True)
     return {
@@ -538,11 +539,33 @@ def beneficiary_overview(model: Beneficiary) -> dict:
     }
 
 
+_AUDIT_ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}
 _SENSITIVE = {"national_id", "phone"}
-_HIDDEN_IN_CHANGES = {"name_search", "updated_at", "created_at", "id", "beneficiary_id"}
+_HIDDEN_IN_CHANGES = {"name_search", "updated_at", "created_at", "id", "beneficiary_id", "created_by_id",
+                      "anonymised_at"}
 
 
-def _change_lines(entry: AuditEntry, hide: bool) -> list[str]:
+def _readable(key: str, value):
+    """Codes in the audit trail shown as people read them (male -> Male, riyadh -> Riyadh)."""
+    if value in (None, ""):
+        return value
+    if key == "gender":
+        return str(GENDER_LABELS.get(value, value))
+    if key == "marital_status":
+        return str(MARITAL_LABELS.get(value, value))
+    if key == "region":
+        return region_label(value)
+    if key == "nationality":
+        return nationality_label(value, _lang())
+    if key == "relation":
+        return str(RELATION_LABELS.get(value, value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value
+
+
+def _change_lines(entry: AuditEntry, hide: bool) -> list[tuple]:
+    """[(field label, before or None, after)] for the timeline."""
     lines = []
     for key, value in (entry.changes or {}).items():
         if key in _HIDDEN_IN_CHANGES:
@@ -555,10 +578,11 @@ def _change_lines(entry: AuditEntry, hide: bool) -> list[str]:
         if hide and key in _SENSITIVE:
             mask = mask_phone if key == "phone" else mask_national_id
             before, after = (mask(before) if before else before), (mask(after) if after else after)
+        before, after = _readable(key, before), _readable(key, after)
         if entry.action == "update":
-            lines.append(f"{label}: {before if before not in (None, '') else '—'} → {after if after not in (None, '') else '—'}")
-        elif after not in (None, "", False):
-            lines.append(f"{label}: {after}")
+            lines.append((label, "—" if before in (None, "") else str(before), "—" if after in (None, "") else str(after)))
+        elif after not in (None, "", False, _("No")):
+            lines.append((label, None, str(after)))
     return lines
 
 
@@ -668,8 +692,8 @@ def _state_badge(document: Document) -> Markup:
 def _file_link(stored) -> Markup | str:
     if stored is None:
         return ""
-    link = Markup('<a href="{}">{}</a>').format(url_for("storedfile.download", file_id=stored.id),
-                                                stored.original_name)
+    link = Markup('<a href="{}"><bdi>{}</bdi></a>').format(url_for("storedfile.download", file_id=stored.id),
+                                                           stored.original_name)
     if role_in(BENEFICIARY_READ) and stored.mime in ("application/pdf", "image/jpeg", "image/png"):
         link += Markup(' <a class="small" href="{}" target="_blank" rel="noopener">({})</a>').format(
             url_for("storedfile.download", file_id=stored.id, inline=1), _l("preview"))

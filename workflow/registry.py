@@ -650,10 +650,12 @@ def record_declaration(beneficiary: Beneficiary, method: str, *, actor=None, sca
                                  agreed=agreed)
     if problems:
         raise RegistryError(problems)
+    text = current_declaration_text()
     declaration = declaration or Declaration()
+    db.session.add(declaration)
     declaration.beneficiary = beneficiary
     declaration.application_id = getattr(application, "id", None)
-    declaration.text = current_declaration_text()
+    declaration.text = text
     declaration.method = method
     declaration.signed_at = utcnow()
     declaration.recorded_by_id = getattr(actor, "id", None)
@@ -664,7 +666,6 @@ def record_declaration(beneficiary: Beneficiary, method: str, *, actor=None, sca
     else:
         declaration.signed_name = _text(signed_name)
         declaration.ip_address = (ip_address or "")[:45]
-    db.session.add(declaration)
     return declaration
 
 

@@ -155,7 +155,7 @@ def test_edit_keeps_own_id_and_audits_field_before_after(app, seeded, login_as):
                                                        AuditEntry.action == "update"))
     assert entry.changes["city"] == ["الرياض", "جدة"]
     details = client.get(f"/admin/beneficiary/details/?id={person.id}").get_data(as_text=True)
-    assert "City: الرياض → جدة" in details
+    assert "City: <bdi>الرياض</bdi> → <bdi>جدة</bdi>" in details
 
 
 # --- list, search, masking ----------------------------------------------------------
