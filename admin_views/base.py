@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 from flask import Response, abort, has_request_context, redirect, request, stream_with_context, url_for
 from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools as sqla_tools
 from flask_admin.contrib.sqla.filters import FilterConverter
@@ -211,11 +213,37 @@ class SecureModelView(ModelView):
     def get_one(self, id):
         """Open a record only if this role could list it (get_query applies)."""
         pk = sqla_tools.iterdecode(id)
-        query = sqla_tools.get_query_for_ids(self.get_query(), self.model, [id])
-        record = query.one_or_none()
+        columns = self.model.__mapper__.primary_key
+        if len(columns) == 1:
+            # Typed comparison: PostgreSQL refuses `integer IN (varchar)`, and "abc" is simply no record.
+            try:
+                value = columns[0].type.python_type(pk[0] if isinstance(pk, tuple) else pk)
+            except (TypeError, ValueError, NotImplementedError):
+                return None
+            record = self.get_query().filter(columns[0] == value).one_or_none()
+        else:
+            record = sqla_tools.get_query_for_ids(self.get_query(), self.model, [id]).one_or_none()
         if record is not None and self.audit_reads and request.endpoint and request.endpoint.endswith("details_view"):
             record_access("view", self.model.__tablename__, "-".join(map(str, pk)))
         return record
+
+    def typed_ids(self, ids) -> list:
+        """Row ids from a bulk action, converted to the key's type (PostgreSQL refuses integer = varchar)."""
+        columns = self.model.__mapper__.primary_key
+        if len(columns) != 1:
+            return list(ids)
+        typed = []
+        for raw in ids:
+            try:
+                typed.append(columns[0].type.python_type(raw))
+            except (TypeError, ValueError, NotImplementedError):
+                continue
+        return typed
+
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        return super().action_delete(self.typed_ids(ids))
 
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, has_request_context, request, url_for
+from flask import abort, flash, g, has_request_context, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterLike
@@ -79,6 +79,7 @@ from workflow.registry import (
     region_label,
     search_clause,
 )
+from workflow.storage import purge_files
 from workflow.roles import ADMIN_OFFICER, ADMIN_ONLY, ALL, BENEFICIARY_READ, PRIVACY_MASKED, REPORT_ROLES
 
 CATEGORY = _l("Registry")
@@ -118,6 +119,21 @@ LABELS = {
     "updated_at": _l("Last changed"), "household": _l("Household members"), "documents": _l("Documents"),
     "name_search": _l("Name"),
 }
+
+
+# --- files of deleted records ------------------------------------------------------
+
+class PurgeFilesOnDelete:
+    """Deleting a record deletes its uploaded files too (rows and bytes), after the delete commits."""
+
+    def files_of(self, model) -> list:
+        return []
+
+    def on_model_delete(self, model):
+        g.setdefault("files_to_purge", []).extend(self.files_of(model))
+
+    def after_model_delete(self, model):
+        purge_files(g.pop("files_to_purge", []))
 
 
 # --- beneficiary look-ups in forms (folded Arabic search) ------------------------
@@ -238,7 +254,7 @@ def _open_requests(view, context, model, name):
     return getattr(model, "_open_requests", 0)
 
 
-class BeneficiaryAdmin(RefreshFilters, SecureModelView):
+class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
     roles_read = BENEFICIARY_READ
     roles_create = roles_edit = roles_delete = ADMIN_OFFICER
     roles_export = REPORT_ROLES
@@ -443,6 +459,9 @@ class BeneficiaryAdmin(RefreshFilters, SecureModelView):
     def after_model_change(self, form, model, is_created):
         warn_duplicates(model)
 
+    def files_of(self, model):
+        return [d.file for d in model.documents] + [d.scan_file for d in model.declarations]
+
     # -- details ----------------------------------------------------------------
     def details_extras(self, model: Beneficiary) -> dict:
         return beneficiary_overview(model)
@@ -588,7 +607,7 @@ def _change_lines(entry: AuditEntry, hide: bool) -> list[tuple]:
 
 # --- documents ------------------------------------------------------------------------
 
-class DocumentAdmin(RefreshFilters, SecureModelView):
+class DocumentAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
     roles_read = BENEFICIARY_READ
     roles_create = roles_edit = roles_delete = ADMIN_OFFICER
     roles_export = REPORT_ROLES
@@ -649,6 +668,9 @@ class DocumentAdmin(RefreshFilters, SecureModelView):
         "expiry_date": lambda v, c, m, n: m.expiry_date.isoformat() if m.expiry_date else "",
         "created_at": lambda v, c, m, n: m.created_at.isoformat() if m.created_at else "",
     }
+
+    def files_of(self, model):
+        return [model.file]
 
     def get_query(self):
         return super().get_query().options(joinedload(Document.beneficiary))
@@ -742,7 +764,7 @@ class DeclarationTextAdmin(SecureModelView):
                 model.version = next_declaration_version()
 
 
-class DeclarationAdmin(SecureModelView):
+class DeclarationAdmin(PurgeFilesOnDelete, SecureModelView):
     roles_read = BENEFICIARY_READ
     roles_create = ADMIN_OFFICER
     roles_edit = frozenset()  # a signed statement is not edited; record a new one
@@ -784,6 +806,9 @@ class DeclarationAdmin(SecureModelView):
         "text": lambda v, c, m, n: str(m.text),
         "recorded_by": lambda v, c, m, n: m.recorded_by.full_name if m.recorded_by else "",
     }
+
+    def files_of(self, model):
+        return [model.scan_file]
 
     def get_query(self):
         return super().get_query().options(joinedload(Declaration.beneficiary), joinedload(Declaration.recorded_by),

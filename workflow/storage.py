@@ -180,3 +180,22 @@ def _registry_owners(stored: StoredFile):
 
 
 register_file_owner(_registry_owners)
+
+
+def purge_files(files) -> int:
+    """Delete files whose owner was deleted: the row and the bytes on disk (commits).
+
+    A file still referenced by something else (file_readers finds an owner) is kept.
+    """
+    removed = 0
+    for stored in {f.id: f for f in files if f is not None}.values():
+        stored = db.session.get(StoredFile, stored.id)
+        if stored is None:
+            continue
+        if any(resolver(stored) is not None for resolver in _OWNERS):
+            continue
+        delete_stored(stored)
+        removed += 1
+    if removed:
+        db.session.commit()
+    return removed

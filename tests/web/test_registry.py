@@ -586,3 +586,35 @@ def test_beneficiary_lookup_folds_arabic(app, seeded, login_as):
     response = client.get("/admin/document/ajax/lookup/?name=beneficiary&query=احمد")
     assert response.status_code == 200
     assert response.json == [[1, "أحمد محمد علي الغامدي — 1******940"]]  # masked in look-ups
+
+
+def test_deleting_removes_files_and_bulk_delete_works(app, seeded, client, users):
+    from pathlib import Path
+
+    person = make_beneficiary()
+    other = make_beneficiary(national_id="1000000008", phone="0561234567", first_name="سعد")
+    person_id, other_id = person.id, other.id
+    login(client, users["officer"].email)
+    assert upload_document(client, person, png_bytes()).status_code == 302
+    stored = db.session.scalar(select(StoredFile))
+    on_disk = Path(app.config["UPLOAD_FOLDER"]) / stored.storage_name
+    assert on_disk.exists()
+    token = _token(client, "/admin/beneficiary/")
+    response = client.post("/admin/beneficiary/delete/", data={"csrf_token": token, "id": str(person_id)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Beneficiary, person_id) is None
+    assert db.session.scalar(select(Document)) is None
+    assert db.session.scalar(select(StoredFile)) is None and not on_disk.exists()
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.table_name == "beneficiary",
+                                                      AuditEntry.action == "delete")) is not None
+    # Bulk delete (typed ids, as PostgreSQL needs) by the officer; refused to the viewer.
+    login(client, users["viewer"].email)
+    client.post("/admin/beneficiary/action/", data={"csrf_token": _token(client), "action": "delete",
+                                                    "rowid": [str(other_id)]})
+    assert db.session.get(Beneficiary, other_id) is not None
+    login(client, users["officer"].email)
+    client.post("/admin/beneficiary/action/", data={"csrf_token": _token(client), "action": "delete",
+                                                    "rowid": [str(other_id), "not-a-number"]})
+    db.session.expire_all()
+    assert db.session.get(Beneficiary, other_id) is None
