@@ -19,11 +19,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Optional
 
-from admin_views.base import SecureModelView, current_role, role_in
+from admin_views.base import SecureModelView, role_in
 from extensions import db
 from forms.registry import (
     BeneficiaryForm,
@@ -43,7 +43,6 @@ from models.beneficiary import (
     DeclarationText,
     Direction,
     Document,
-    Gender,
     HouseholdMember,
 )
 from models.organisation import OrganisationProfile
@@ -69,10 +68,10 @@ from workflow.registry import (
     declaration_text_in_use,
     document_state,
     duplicates_of,
-    find_duplicates,
     missing_documents,
     nationality_label,
     next_declaration_version,
+    expired_document_counts,
     open_request_counts,
     record_declaration,
     region_choices,
@@ -117,7 +116,7 @@ LABELS = {
     "marital_status": _l("Marital status"), "monthly_income": _l("Monthly income (SAR)"), "notes": _l("Notes"),
     "full_name": _l("Full name"), "open_requests": _l("Open requests"), "created_at": _l("Registered at"),
     "updated_at": _l("Last changed"), "household": _l("Household members"), "documents": _l("Documents"),
-    "name_search": _l("Name"),
+    "name_search": _l("Name"), "document_alerts": _l("Document alerts"),
 }
 
 
@@ -254,6 +253,14 @@ def _open_requests(view, context, model, name):
     return getattr(model, "_open_requests", 0)
 
 
+def _document_alerts(view, context, model, name):
+    count = getattr(model, "_document_alerts", 0)
+    if not count:
+        return ""
+    return Markup('<span class="badge badge-danger" data-alerts="{}">{}</span>').format(
+        count, _("%(n)d expired or missing", n=count))
+
+
 class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
     roles_read = BENEFICIARY_READ
     roles_create = roles_edit = roles_delete = ADMIN_OFFICER
@@ -261,7 +268,7 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
     audit_reads = True
 
     details_template = "admin/registry/beneficiary_details.html"
-    column_list = ("full_name", "national_id", "phone", "city", "open_requests", "created_at")
+    column_list = ("full_name", "national_id", "phone", "city", "open_requests", "document_alerts", "created_at")
     column_sortable_list = (("full_name", "name_search"), "city", "created_at")
     column_default_sort = ("created_at", True)
     column_searchable_list = ("name_search",)
@@ -300,6 +307,7 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
             "national_id": lambda v, c, m, n: _ltr(shown_id(m.national_id)),
             "phone": lambda v, c, m, n: _ltr(shown_phone(m.phone)),
             "open_requests": _open_requests,
+            "document_alerts": _document_alerts,
             "created_at": lambda v, c, m, n: dual_date(m.created_at),
             "updated_at": lambda v, c, m, n: dual_date(m.updated_at, with_time=True),
             "birth_date": lambda v, c, m, n: dual_date(m.birth_date),
@@ -354,8 +362,10 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
                                        page_size=page_size)
         if execute:
             counts = open_request_counts(r.id for r in rows)  # one grouped query per page
+            alerts = expired_document_counts(r.id for r in rows)  # and one more
             for row in rows:
                 row._open_requests = counts.get(row.id, 0)
+                row._document_alerts = alerts.get(row.id, 0)
         return count, rows
 
     def get_one(self, id):

@@ -10,8 +10,8 @@ from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
-from wtforms import BooleanField, DateField, FileField, SelectField, StringField, TextAreaField
+from markupsafe import Markup
+from wtforms import DateField, FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import FileInput
 
@@ -176,14 +176,3 @@ def existing_link(beneficiary_id: int) -> Markup:
     """A safe link to an existing beneficiary (id is an int, the label is escaped)."""
     url = url_for("beneficiary.details_view", id=int(beneficiary_id))
     return Markup('<a href="{}" class="alert-link">{}</a>').format(url, _l("Open the existing record"))
-
-
-class DeclarationForm(AdminForm):
-    method = SelectField(_l("How it was signed"), choices=[])
-    scan = StoredFileField(_l("Scan of the signed paper"), target="scan_file")
-    signed_name = StringField(_l("Full name typed by the beneficiary"))
-    agreed = BooleanField(_l("The beneficiary accepted the declaration"))
-
-
-def escape_text(value) -> str:
-    return str(escape(value))

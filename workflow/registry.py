@@ -555,6 +555,20 @@ def open_request_counts(beneficiary_ids: Iterable[int]) -> dict[int, int]:
     return {bid: count for bid, count in rows}
 
 
+def expired_document_counts(beneficiary_ids: Iterable[int], today: date | None = None) -> dict[int, int]:
+    """{beneficiary id: documents expired today (or without a file)}, in one grouped query."""
+    ids = list({i for i in beneficiary_ids if i is not None})
+    if not ids:
+        return {}
+    today = _today(today)
+    rows = db.session.execute(
+        select(Document.beneficiary_id, func.count(Document.id))
+        .where(Document.beneficiary_id.in_(ids),
+               or_(Document.file_id.is_(None), Document.expiry_date < today))
+        .group_by(Document.beneficiary_id))
+    return {bid: count for bid, count in rows}
+
+
 # --- documents ------------------------------------------------------------------
 
 EXPIRING_SOON_DAYS = 30

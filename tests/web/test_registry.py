@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, select
 
 from extensions import db
-from models.application import Application, Status
+from models.application import Status
 from models.audit import AuditEntry
 from models.beneficiary import Beneficiary, Communication, Declaration, DeclarationText, Document
 from models.files import StoredFile
@@ -400,6 +400,7 @@ def test_expiring_type_needs_expiry_and_expired_is_flagged(app, seeded, client, 
     assert 'id="document-flags"' in html and 'data-state="expired"' in html
     listing = client.get("/admin/document/").get_data(as_text=True)
     assert 'data-state="expired"' in listing
+    assert 'data-alerts="1"' in client.get("/admin/beneficiary/").get_data(as_text=True)
 
 
 def test_too_large_upload_gets_the_413_page(app, seeded, client, users):
