@@ -14,7 +14,7 @@ class HomeView(SecureIndexView):
     def index(self):
         links = []
         for view in self.admin._views:
-            if view is self or not view.is_accessible():
+            if view is self or not view.is_accessible() or not view.is_visible():
                 continue
             perms = []
             for perm in ("create", "edit", "export"):

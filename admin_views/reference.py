@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from admin_views.base import SecureModelView
+from admin_views.registry import PurgeFilesOnDelete
 from forms.registry import StoredFileField
 from models.reference import StaffTool
 from workflow.roles import ADMIN_ONLY, ALL
@@ -69,8 +70,11 @@ def _tool_link(view, context, model, name):
     return Markup(" · ").join(links)
 
 
-class StaffToolAdmin(ReferenceAdmin):
+class StaffToolAdmin(PurgeFilesOnDelete, ReferenceAdmin):
     roles_delete = ADMIN_ONLY
+
+    def files_of(self, model):
+        return [model.file]
     column_list = ("name_ar", "name_en", "open", "active", "sort_order")
     column_details_list = ("code", "name_ar", "name_en", "description_ar", "description_en", "open", "active",
                            "sort_order")

@@ -134,6 +134,10 @@ class PurgeFilesOnDelete:
     def after_model_delete(self, model):
         purge_files(g.pop("files_to_purge", []))
 
+    def after_model_change(self, form, model, is_created):
+        super().after_model_change(form, model, is_created)
+        purge_files(g.pop("files_to_purge", []))  # files replaced by a new upload
+
 
 # --- beneficiary look-ups in forms (folded Arabic search) ------------------------
 
@@ -467,6 +471,7 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
         model.refresh_search_name()
 
     def after_model_change(self, form, model, is_created):
+        super().after_model_change(form, model, is_created)
         warn_duplicates(model)
 
     def files_of(self, model):
@@ -939,7 +944,11 @@ class CommunicationAdmin(RefreshFilters, SecureModelView):
         return form
 
     def edit_form(self, obj=None):
-        return self._choices(super().edit_form(obj))
+        form = self._choices(super().edit_form(obj))
+        if request.method == "GET" and obj is not None and obj.at is not None:
+            # Shown (and typed back) in the organisation's local time, like on the create form.
+            form.at.data = to_local(obj.at).replace(tzinfo=None)
+        return form
 
     def validate_form(self, form):
         valid = super().validate_form(form)

@@ -23,6 +23,16 @@ def _pending_dir() -> Path:
     return folder
 
 
+def _remove_stale_pending(max_age_hours: int = 24) -> None:
+    """Checked sheets nobody imported are personal data too: drop them after a day."""
+    import time
+
+    limit = time.time() - max_age_hours * 3600
+    for path in _pending_dir().iterdir():
+        if _TOKEN.match(path.name) and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
 class BeneficiaryImportView(SecureView):
     roles_read = ADMIN_ONLY
 
@@ -46,6 +56,7 @@ class BeneficiaryImportView(SecureView):
             if result.valid:
                 # Kept (under a random name, for this user only) until the admin presses Import.
                 self._forget_pending()
+                _remove_stale_pending()
                 token = secrets.token_hex(16)
                 (_pending_dir() / token).write_bytes(data)
                 session["beneficiary_import"] = token

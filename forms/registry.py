@@ -6,7 +6,7 @@ problems next to the right field.
 """
 from __future__ import annotations
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -130,9 +130,12 @@ class StoredFileField(FileField):
 
     def populate_obj(self, obj, name):
         if self._bytes:
+            replaced = getattr(obj, self.target, None)
             stored = save_bytes(self._bytes, self.upload.filename, current_user)
             setattr(obj, self.target, stored)
             self._bytes = b""
+            if replaced is not None:  # the old file goes once the change is committed
+                g.setdefault("files_to_purge", []).append(replaced)
 
 
 class BeneficiaryForm(AdminForm):

@@ -619,3 +619,58 @@ def test_deleting_removes_files_and_bulk_delete_works(app, seeded, client, users
                                                     "rowid": [str(other_id), "not-a-number"]})
     db.session.expire_all()
     assert db.session.get(Beneficiary, other_id) is None
+
+
+def test_editing_keeps_files_replacing_purges_the_old_one(app, seeded, client, users):
+    from pathlib import Path
+
+    person = make_beneficiary()
+    login(client, users["officer"].email)
+    assert upload_document(client, person, png_bytes(), name="قديم.png").status_code == 302
+    document = db.session.scalar(select(Document))
+    old = document.file
+    old_id = old.id
+    old_path = Path(app.config["UPLOAD_FOLDER"]) / old.storage_name
+    # Editing the beneficiary (document inline, no new file) keeps the document and its file.
+    url = f"/admin/beneficiary/edit/?id={person.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "قديم.png" in page  # the current file is shown on the inline form
+    token = csrf_token(page)
+    data = {**FORM, "national_id": "1058529940", "csrf_token": token, "documents-0-csrf_token": token,
+            "documents-0-id": str(document.id), "documents-0-document_type": str(document.document_type_id),
+            "documents-0-issue_date": "2024-01-01", "documents-0-expiry_date": "2030-01-01",
+            "documents-0-notes": "", "city": "جدة"}
+    response = client.post(url, data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).file_id == old_id and old_path.exists()
+    # Replacing the file on the document's own form removes the old file.
+    edit = f"/admin/document/edit/?id={document.id}"
+    token = csrf_token(client.get(edit).get_data(as_text=True))
+    response = client.post(edit, data={"csrf_token": token, "beneficiary": str(person.id),
+                                       "document_type": str(document.document_type_id), "issue_date": "2024-01-01",
+                                       "expiry_date": "2030-01-01", "notes": "",
+                                       "upload": (io.BytesIO(pdf_bytes()), "جديد.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).file.original_name == "جديد.pdf"
+    assert not old_path.exists() and db.session.get(StoredFile, old_id) is None
+
+
+def test_editing_a_communication_keeps_its_local_time(app, seeded, client, users):
+    person = make_beneficiary()
+    login(client, users["officer"].email)
+    token = _token(client, "/admin/communication/new/")
+    client.post("/admin/communication/new/", data={"csrf_token": token, "beneficiary": str(person.id),
+                                                   "direction": "outgoing", "subject": "اتصال",
+                                                   "at": "2025-09-15 10:30:00"})
+    comm = db.session.scalar(select(Communication))
+    page = client.get(f"/admin/communication/edit/?id={comm.id}").get_data(as_text=True)
+    assert 'value="2025-09-15 10:30:00"' in page
+    response = client.post(f"/admin/communication/edit/?id={comm.id}", data={
+        "csrf_token": csrf_token(page), "beneficiary": str(person.id), "direction": "outgoing",
+        "subject": "اتصال", "at": "2025-09-15 10:30:00"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Communication, comm.id).at.hour == 7
