@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DateField, SelectField, StringField
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 
 from admin_views.base import SecureModelView, role_in
 from extensions import db
@@ -66,6 +66,7 @@ from workflow.registry import (
     clean_household_member,
     current_declaration_text,
     declaration_text_in_use,
+    deletion_problem,
     document_state,
     duplicates_of,
     missing_documents,
@@ -476,6 +477,12 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
 
     def files_of(self, model):
         return [d.file for d in model.documents] + [d.scan_file for d in model.declarations]
+
+    def on_model_delete(self, model):
+        problem = deletion_problem(model)
+        if problem:
+            raise ValidationError(str(problem))  # Flask-Admin shows it and deletes nothing
+        super().on_model_delete(model)
 
     # -- details ----------------------------------------------------------------
     def details_extras(self, model: Beneficiary) -> dict:

@@ -691,6 +691,15 @@ class RegistryError(ValueError):
         self.problems = problems
 
 
+def deletion_problem(beneficiary: Beneficiary):
+    """Why this beneficiary may not be deleted (None when it may): requests keep their history."""
+    has_requests = db.session.scalar(
+        select(Application.id).where(Application.beneficiary_id == beneficiary.id).limit(1)) is not None
+    if has_requests:
+        return _l("This beneficiary has service requests and cannot be deleted; their history must be kept.")
+    return None
+
+
 # --- saving ---------------------------------------------------------------------
 
 def apply_values(beneficiary: Beneficiary, values: Mapping[str, Any]) -> Beneficiary:

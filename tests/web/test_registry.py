@@ -674,3 +674,23 @@ def test_editing_a_communication_keeps_its_local_time(app, seeded, client, users
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Communication, comm.id).at.hour == 7
+
+
+def test_beneficiary_with_requests_cannot_be_deleted(app, seeded, client, users):
+    from models.service import ServiceType
+    from workflow.applications import receive_application
+
+    person = make_beneficiary()
+    service = ServiceType(name_ar="كفالة")
+    db.session.add(service)
+    receive_application(person, service)
+    db.session.commit()
+    person_id = person.id
+    login(client, users["officer"].email)
+    _en(client)
+    token = _token(client, "/admin/beneficiary/")
+    response = client.post("/admin/beneficiary/delete/", data={"csrf_token": token, "id": str(person_id)},
+                           follow_redirects=True)
+    assert "cannot be deleted" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Beneficiary, person_id) is not None
