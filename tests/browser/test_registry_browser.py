@@ -84,11 +84,17 @@ def test_officer_registers_uploads_and_finds_by_variant_spelling(server, page, t
     _set_select(page, "#region", "riyadh")
     page.fill("#city", "الرياض")
     page.fill("#monthly_income", "٢٥٠٠")
+    # A household member through Flask-Admin's inline form (added by its own script).
+    page.click("#household-button")
+    page.fill("#household-0-name", "سارة أحمد")
+    _set_select(page, "#household-0-relation", "daughter")
+    page.fill("#household-0-birth_date", "2012-06-01")
     page.screenshot(path=str(shots / "1-new-beneficiary-ar.png"), full_page=True)
     page.click("form.admin-form input[type=submit].btn-primary")
     page.wait_for_url(f"{base}/admin/beneficiary/")
     person = db.session.scalar(select(Beneficiary))
     assert person is not None and person.national_id == "1058529940" and person.phone == "+966551138821"
+    assert [(m.name, m.relation) for m in person.household] == [("سارة أحمد", "daughter")]
 
     # 2. Upload a document from the person's page (a real PNG: the screenshot just taken).
     page.goto(f"{base}/admin/beneficiary/details/?id={person.id}")
