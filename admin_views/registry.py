@@ -353,6 +353,9 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
         pass
 
     # -- list: search and counts ----------------------------------------------
+    def search_placeholder(self):
+        return _("Name, national ID or mobile")
+
     def _apply_search(self, query, count_query, joins, count_joins, search):
         clause = search_clause(search)
         if clause is None:
