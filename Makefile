@@ -46,6 +46,7 @@ babel-compile: translations
 
 db: install
 	$(FLASK) db upgrade
+	$(FLASK) seed
 	$(FLASK) users bootstrap
 
 test: install-test

@@ -164,9 +164,53 @@ def restore_command(path: str, force: bool) -> None:
     click.echo(f"Restored {path}.")
 
 
+beneficiaries_cli = AppGroup("beneficiaries", help="The beneficiary registry.")
+
+
+@beneficiaries_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--commit", is_flag=True, help="Import the valid rows (one transaction). Without it, only check.")
+def import_command(path: str, commit: bool) -> None:
+    """Check (and with --commit import) a CSV or XLSX sheet of beneficiaries."""
+    from pathlib import Path
+
+    from workflow.registry_import import SheetError, check_file, import_rows
+
+    set_cli_actor("import")
+    try:
+        result = check_file(Path(path).read_bytes(), path)
+    except SheetError as exc:
+        raise click.ClickException(str(exc))
+    if result.lines:
+        click.echo("row\tcolumn\tproblem")
+        for line in result.lines:
+            click.echo(line.as_text())
+    click.echo(f"rows read: {result.rows_read}; valid: {len(result.valid)}; with problems: {result.rejected}")
+    if commit:
+        imported = import_rows(result)
+        click.echo(f"imported: {imported}")
+    elif result.valid:
+        click.echo("nothing imported (check only): add --commit to import the valid rows")
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Load the default reference data into empty tables (channels, tools, document types...)."""
+    from workflow.reference import load_defaults
+
+    set_cli_actor("seed")
+    added = load_defaults()
+    for table, count in added.items():
+        click.echo(f"{table}: {count} added")
+    if not added:
+        click.echo("reference data already present: nothing changed")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(policy_cli)
     app.cli.add_command(retention_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(beneficiaries_cli)
+    app.cli.add_command(seed_command)

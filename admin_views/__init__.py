@@ -9,10 +9,20 @@ from admin_views.applications import ApplicationAdmin
 from admin_views.audit import AuditAdmin
 from admin_views.committee import CommitteeSessionAdmin
 from admin_views.dashboard import DashboardListView
+from admin_views.files import FileView
 from admin_views.home import HomeView
 from admin_views.organisation import OrganisationProfileAdmin, PolicyTemplateView
 from admin_views.privacy import BreachAdmin, PrivacyRequestAdmin, RetentionView, SubjectExportView
+from admin_views.reference import ChannelAdmin, DocumentTypeAdmin, StaffToolAdmin
 from admin_views.referrals import ReferralAdmin
+from admin_views.registry import (
+    BeneficiaryAdmin,
+    CommunicationAdmin,
+    DeclarationAdmin,
+    DeclarationTextAdmin,
+    DocumentAdmin,
+)
+from admin_views.registry_import import BeneficiaryImportView
 from admin_views.reports import ReportsView
 from admin_views.service_types import ServiceTypeAdmin
 from admin_views.surveys import SurveyQuestionAdmin, SurveyResultsView
@@ -20,9 +30,11 @@ from admin_views.users import UserAdmin
 from admin_views.volunteers import VolunteerAdmin, VolunteerFieldAdmin
 from extensions import db
 from models.application import Application
+from models.beneficiary import Beneficiary, Communication, Declaration, DeclarationText, Document
 from models.committee import CommitteeSession
 from models.organisation import OrganisationProfile
 from models.privacy import BreachIncident, PrivacyRequest
+from models.reference import Channel, DocumentType, StaffTool
 from models.service import ServiceType
 from models.survey import SurveyQuestion
 from models.user import User
@@ -30,6 +42,9 @@ from models.volunteer import Volunteer, VolunteerField
 
 
 def init_admin(app) -> Admin:
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()  # inline forms need the relationships' directions
     admin = Admin(
         app,
         name=_l("Beneficiary Relations"),
@@ -37,6 +52,19 @@ def init_admin(app) -> Admin:
         theme=Bootstrap4Theme(base_template="admin/rtl_base.html", fluid=True),
         translations_path=None,
     )
+    # The registry first: it is the officer's day.
+    registry = _l("Registry")
+    admin.add_view(BeneficiaryAdmin(Beneficiary, db, name=_l("Beneficiaries"), category=registry,
+                                    endpoint="beneficiary"))
+    admin.add_view(DocumentAdmin(Document, db, name=_l("Documents"), category=registry, endpoint="document"))
+    admin.add_view(DeclarationAdmin(Declaration, db, name=_l("Declarations"), category=registry,
+                                    endpoint="declaration"))
+    admin.add_view(CommunicationAdmin(Communication, db, name=_l("Communications"), category=registry,
+                                      endpoint="communication"))
+    admin.add_view(StaffToolAdmin(StaffTool, db, name=_l("Staff tools"), category=registry, endpoint="stafftool"))
+    admin.add_view(BeneficiaryImportView(name=_l("Import beneficiaries"), category=registry,
+                                         endpoint="beneficiary_import", url="/admin/beneficiary-import"))
+    admin.add_view(FileView(name=_l("Files"), endpoint="storedfile", url="/admin/file"))
     # Service requests (workflow/state_machine.py does every change).
     admin.add_view(ApplicationAdmin(Application, db, name=_l("Service requests"), category=_l("Requests"),
                                     endpoint="application"))
@@ -46,6 +74,11 @@ def init_admin(app) -> Admin:
                                          category=_l("Requests"), endpoint="committeesession"))
     admin.add_view(ServiceTypeAdmin(ServiceType, db, name=_l("Service types"), category=_l("Settings"),
                                     endpoint="servicetype"))
+    admin.add_view(ChannelAdmin(Channel, db, name=_l("Channels"), category=_l("Settings"), endpoint="channel"))
+    admin.add_view(DocumentTypeAdmin(DocumentType, db, name=_l("Document types"), category=_l("Settings"),
+                                     endpoint="documenttype"))
+    admin.add_view(DeclarationTextAdmin(DeclarationText, db, name=_l("Declaration text"), category=_l("Settings"),
+                                        endpoint="declarationtext"))
     admin.add_view(UserAdmin(User, db, name=_l("Users"), category=_l("Settings"), endpoint="user"))
     admin.add_view(AuditAdmin(db, name=_l("Audit trail"), category=_l("Settings"), endpoint="auditentry"))
     # Public pages (issue 5).

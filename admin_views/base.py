@@ -311,7 +311,24 @@ class SecureModelView(ModelView):
         query = self._apply_pagination(query, page, page_size)
         if execute:
             query = query.all()
+            self.annotate_rows(query)
         return count, query
+
+    def annotate_rows(self, rows) -> None:
+        """Attach per-row figures computed for a whole page at once (one grouped query, not one
+        per row). Called for list pages and for each batch of an export."""
+
+    def _annotated_batches(self, query):
+        batch = []
+        for row in query.yield_per(self.export_batch_size):
+            batch.append(row)
+            if len(batch) == self.export_batch_size:
+                self.annotate_rows(batch)
+                yield from batch
+                batch = []
+        if batch:
+            self.annotate_rows(batch)
+            yield from batch
 
     def _export_data(self):
         """Rows for an export, without a count, streamed from the database in batches."""
@@ -323,16 +340,30 @@ class SecureModelView(ModelView):
         _, query = self.get_list(0, sort[0] if sort else None, view_args.sort_desc, view_args.search,
                                  view_args.filters, execute=False, page_size=self.export_max_rows,
                                  with_count=False)
-        return None, query.yield_per(self.export_batch_size)
+        return None, self._annotated_batches(query)
 
     # -- closing Flask-Admin's gaps --------------------------------------
-    def get_one(self, id):
-        """Open a record only if this role could list it (get_query applies)."""
+    def typed_key(self, id) -> list | None:
+        """A record id from a URL or form, converted to the key's types (PostgreSQL refuses
+        integer = varchar); None when malformed, which callers treat as "no such record"."""
         columns = sa_inspect(self.model).primary_key
         try:
-            values = [col.type.python_type(v) for col, v in zip(columns, sqla_tools.iterdecode(id))]
-        except (TypeError, ValueError):
-            return None  # not a well-formed id: the same as a missing record
+            return [col.type.python_type(v) for col, v in zip(columns, sqla_tools.iterdecode(id))]
+        except (TypeError, ValueError, NotImplementedError):
+            return None
+
+    def typed_ids(self, ids) -> list:
+        """Row ids from a bulk action, typed; malformed ones dropped."""
+        if len(sa_inspect(self.model).primary_key) != 1:
+            return list(ids)
+        return [key[0] for key in map(self.typed_key, ids) if key]
+
+    def get_one(self, id):
+        """Open a record only if this role could list it (get_query applies)."""
+        values = self.typed_key(id)
+        if values is None:
+            return None
+        columns = sa_inspect(self.model).primary_key
         query = self.get_query().filter(*[col == v for col, v in zip(columns, values)])
         if self.details_eager_load:
             query = query.options(*eager_options(self.model, self.details_eager_load))
@@ -340,6 +371,11 @@ class SecureModelView(ModelView):
         if record is not None and self.audit_reads and request.endpoint and request.endpoint.endswith("details_view"):
             record_access("view", self.model.__tablename__, "-".join(map(str, values)))
         return record
+
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        return super().action_delete(self.typed_ids(ids))
 
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self):
@@ -386,23 +422,6 @@ class SecureModelView(ModelView):
 
         return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment"})
-
-    # Bulk delete: Flask-Admin compares the posted ids as strings, which PostgreSQL refuses for
-    # integer keys. Typed here; malformed ids are dropped. Permission: is_action_allowed("delete").
-    @action("delete", admin_lazy_gettext("Delete"),
-            admin_lazy_gettext("Are you sure you want to delete selected records?"))
-    def action_delete(self, ids):
-        columns = sa_inspect(self.model).primary_key
-        typed = []
-        if len(columns) == 1:
-            for value in ids:
-                try:
-                    typed.append(columns[0].type.python_type(value))
-                except (TypeError, ValueError):
-                    continue
-        else:
-            typed = ids
-        return super().action_delete(typed)
 
 
 class ReadOnlyModelView(SecureModelView):

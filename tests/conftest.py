@@ -78,6 +78,9 @@ class FreshContextClient(FlaskClient):
 def app(database_url, tmp_path):
     app = create_app(_config(database_url, tmp_path / "uploads"))
     app.test_client_class = FreshContextClient
+    from workflow.audit import set_cli_actor
+
+    set_cli_actor("system")  # a CLI test earlier in this process may have named another actor
     with app.app_context():
         _empty_tables()
         yield app

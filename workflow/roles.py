@@ -33,6 +33,10 @@ STAFF_READ = ALL
 ADMIN_ONLY = frozenset({Role.ADMIN})
 ADMIN_OFFICER = frozenset({Role.ADMIN, Role.OFFICER})
 REPORT_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.COMMITTEE, Role.VIEWER})
+# Who may see beneficiaries, their documents and contacts (DESIGN.md §4: every role reads).
+BENEFICIARY_READ = ALL
+# Who sees national IDs and phones masked (1******940) in lists, details and exports.
+PRIVACY_MASKED = frozenset({Role.COMMITTEE, Role.VIEWER})
 
 
 def role_choices() -> list[tuple[str, str]]:

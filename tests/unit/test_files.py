@@ -176,3 +176,49 @@ def test_random_storage_name():
     assert re.fullmatch(r"[0-9a-f]{32}", random_storage_name(""))
     with pytest.raises(ValueError):
         random_storage_name("../x")
+
+
+# --- archives only count after the format's real end -------------------------
+
+def _jpeg_with_scan(scan: bytes, before_scan: bytes = b"") -> bytes:
+    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    return b"\xff\xd8" + app0 + before_scan + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" + scan + b"\xff\xd9"
+
+
+def test_zip_signature_inside_png_image_data_is_accepted():
+    # Compressed pixels may contain any 4 bytes; ~1 real photo in 1000 has PK\x03\x04 somewhere.
+    idat = _png_chunk(b"IDAT", b"\x00PK\x03\x04\x01\x02")
+    png = make_png(idat)
+    assert b"PK\x03\x04" in png
+    assert sniff_upload(png) == ("image/png", "png")
+
+
+def test_zip_signature_inside_jpeg_scan_data_is_accepted():
+    # In entropy-coded data a literal 0xFF is stuffed as FF 00; PK\x03\x04 needs no stuffing.
+    jpeg = _jpeg_with_scan(b"\x12PK\x03\x04\xff\x00\x34\xff\xd0\x56")
+    assert sniff_upload(jpeg) == ("image/jpeg", "jpg")
+
+
+def test_jpeg_thumbnail_end_marker_does_not_end_the_image():
+    # An Exif thumbnail (its own FFD8..FFD9) lives inside APP1; the real image goes on after it.
+    thumb = b"\xff\xd8\xff\xdb\x00\x03\x00\xff\xd9"
+    app1 = b"\xff\xe1" + struct.pack(">H", 2 + 6 + len(thumb)) + b"Exif\x00\x00" + thumb
+    jpeg = _jpeg_with_scan(b"\x01\x02", before_scan=app1)
+    assert sniff_upload(jpeg) == ("image/jpeg", "jpg")
+    zip_tail = b"PK\x03\x04\x14\x00" + b"\x00" * 30
+    assert _err(jpeg + zip_tail) == ARCHIVE
+
+
+def test_zip_signature_inside_pdf_stream_is_accepted():
+    pdf = (b"%PDF-1.4\n1 0 obj<</Length 8>>stream\nPK\x03\x04abcd\nendstream endobj\n"
+           b"trailer<<>>\n%%EOF\n")
+    assert sniff_upload(pdf) == ("application/pdf", "pdf")
+    # An incremental update appends after the first %%EOF: the last one is the end.
+    assert sniff_upload(pdf + b"2 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n") == ("application/pdf", "pdf")
+
+
+def test_png_chunk_running_past_the_end_is_damaged():
+    png = make_png()
+    broken = png[:8] + struct.pack(">I", 10_000) + png[12:]
+    assert _err(broken) == DAMAGED
+

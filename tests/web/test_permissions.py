@@ -104,6 +104,25 @@ EXPECTED = {
                        "delete": set(), "export": {"admin"}},
     "breachincident": {"read": {"admin"}, "create": {"admin"}, "edit": {"admin"}, "delete": set(),
                        "export": {"admin"}},
+    # Registry (DESIGN.md §4: beneficiaries, documents, communications — admin+officer full, others read;
+    # exports for every role but the specialist).
+    "beneficiary": {"read": set(ROLES), "create": {"admin", "officer"}, "edit": {"admin", "officer"},
+                    "delete": {"admin", "officer"}, "export": {"admin", "officer", "committee", "viewer"}},
+    "document": {"read": set(ROLES), "create": {"admin", "officer"}, "edit": {"admin", "officer"},
+                 "delete": {"admin", "officer"}, "export": {"admin", "officer", "committee", "viewer"}},
+    "communication": {"read": set(ROLES), "create": {"admin", "officer"}, "edit": {"admin", "officer"},
+                      "delete": {"admin", "officer"}, "export": {"admin", "officer", "committee", "viewer"}},
+    # A signed declaration is never edited; a wrong one is removed by an admin and recorded again.
+    "declaration": {"read": set(ROLES), "create": {"admin", "officer"}, "edit": set(), "delete": {"admin"},
+                    "export": {"admin", "officer", "committee", "viewer"}},
+    # Reference lists: everyone reads them, the admin configures them.
+    "declarationtext": {"read": set(ROLES), "create": {"admin"}, "edit": {"admin"}, "delete": set(),
+                        "export": set()},
+    "channel": {"read": set(ROLES), "create": {"admin"}, "edit": {"admin"}, "delete": set(), "export": {"admin"}},
+    "documenttype": {"read": set(ROLES), "create": {"admin"}, "edit": {"admin"}, "delete": set(),
+                     "export": {"admin"}},
+    "stafftool": {"read": set(ROLES), "create": {"admin"}, "edit": {"admin"}, "delete": {"admin"},
+                  "export": {"admin"}},
 }
 
 # Custom (non-model) pages: who may open them.
