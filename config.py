@@ -65,6 +65,7 @@ def from_environment(instance_path: str) -> dict:
         "PUBLIC_MIN_FILL_SECONDS": int(os.environ.get("PUBLIC_MIN_FILL_SECONDS", "3")),
         # Address used in links sent to beneficiaries (e.g. https://example.org); empty: the request's host.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        "LIST_COUNT_CAP": int(os.environ.get("LIST_COUNT_CAP", "10000")),
         "SURVEY_VALID_DAYS": int(os.environ.get("SURVEY_VALID_DAYS", "30")),
         # Number of reverse proxies whose X-Forwarded-* headers are trusted (0 = none).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
