@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 
 from sqlalchemy import func, inspect, select
-from sqlalchemy.engine import make_url
 
 from extensions import db
 
@@ -24,7 +23,7 @@ class BackupError(RuntimeError):
 
 
 def _url():
-    return make_url(str(db.engine.url))
+    return db.engine.url  # not str(url): that masks the password as ***
 
 
 def _sqlite_path(url) -> Path:
