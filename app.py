@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, render_template, request, send_from_directory, session
+from flask import Flask, render_template, request, send_from_directory, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -140,8 +140,6 @@ def _register_security(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
-    from flask_babel import gettext as _
-
     messages = {
         400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
         403: (_l("Not allowed"), _l("Your role does not allow this page or action.")),

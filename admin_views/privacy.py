@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from admin_views.base import SecureModelView, SecureView
 from extensions import db
 from models.beneficiary import Beneficiary
-from models.privacy import BreachIncident, PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus
+from models.privacy import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus
 from workflow.audit import record_access
 from workflow.dates import dual_date, local_zone, to_local
 from workflow.identity import normalize_digits

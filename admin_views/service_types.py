@@ -2,7 +2,6 @@
 eligibility criteria (criteria are data, edited inline)."""
 from __future__ import annotations
 
-from flask_admin.contrib.sqla.form import InlineModelConverter  # noqa: F401
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape

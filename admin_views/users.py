@@ -1,7 +1,6 @@
 """Users and roles, managed by admins."""
 from __future__ import annotations
 
-from flask_admin.babel import gettext as admin_gettext  # noqa: F401 (keeps Flask-Admin domain loaded)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect

@@ -13,7 +13,6 @@ Python over one column.
 """
 from __future__ import annotations
 
-import importlib
 import math
 import statistics
 from dataclasses import dataclass, field

@@ -26,7 +26,6 @@ from models.service import VerificationMechanism
 from models.types import utcnow
 from workflow import committee as committee_rules
 from workflow.applications import record_transition
-from workflow.checklist import missing_items as checklist_missing_items
 from workflow.checklist import passed, run_checklist
 from workflow.dates import dual_date, to_local
 from workflow.errors import (
