@@ -13,12 +13,13 @@ from datetime import date, datetime, timezone
 from sqlalchemy import update
 
 from extensions import db
-from models.application import Application, Status
+from models.application import Application
 from models.beneficiary import Beneficiary, Declaration, DeclarationText, Document
 from models.committee import AgendaItem, CommitteeSession
 from models.reference import Channel, DocumentType
 from models.service import EligibilityCriterion, ServiceType
 from workflow.applications import receive_application
+from workflow.identity import check_digit
 
 _seq = itertools.count(1)
 
@@ -27,17 +28,7 @@ def luhn_id(prefix: str = "1", body: int | None = None) -> str:
     """A valid 10-digit national ID (Luhn check digit) starting with prefix."""
     body = next(_seq) if body is None else body
     digits = f"{prefix}{body:08d}"
-    for check in range(10):
-        candidate = digits + str(check)
-        total = 0
-        for i, ch in enumerate(reversed(candidate)):
-            d = int(ch)
-            if i % 2:
-                d = d * 2 - 9 if d > 4 else d * 2
-            total += d
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError
+    return digits + check_digit(digits)
 
 
 def beneficiary(**kw) -> Beneficiary:

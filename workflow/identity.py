@@ -31,15 +31,19 @@ def normalize_digits(text: str) -> str:
     return "".join(ch for ch in str(text).translate(_TRANSLATE) if not ch.isspace())
 
 
-def _luhn_ok(digits: str) -> bool:
-    # The Saudi ID check digit is standard Luhn over all 10 digits.
+def check_digit(body: str) -> str:
+    """The digit that completes a 9-digit body into a valid ID (standard Luhn, the Saudi rule)."""
     total = 0
-    for i, ch in enumerate(reversed(digits)):
+    for i, ch in enumerate(reversed(body)):
         d = int(ch)
-        if i % 2:
+        if i % 2 == 0:  # doubled once the check digit is appended
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
-    return total % 10 == 0
+    return str((10 - total % 10) % 10)
+
+
+def _luhn_ok(digits: str) -> bool:
+    return check_digit(digits[:-1]) == digits[-1]
 
 
 def validate_national_id(value: str, nationality: str | None = None) -> str:
