@@ -135,6 +135,9 @@ EXPECTED_PAGES = {
     "/admin/dashboard/list/my_open": {"admin", "officer"},
     "/admin/dashboard/list/my_referrals": {"admin", "specialist"},
     "/admin/dashboard/list/overdue": {"admin", "officer", "committee", "viewer"},
+    "/admin/survey-results/": {"admin", "officer", "committee", "viewer"},
+    "/admin/policy-templates/": {"admin"},
+    "/admin/beneficiary-import/": {"admin"},
 }
 
 
