@@ -42,10 +42,10 @@ def _changes(view, context, model, name):
     rows = []
     for key, value in model.changes.items():
         if isinstance(value, list) and len(value) == 2:
-            rows.append(Markup('<div><code>{}</code>: <bdi>{}</bdi> → <bdi>{}</bdi></div>').format(
+            rows.append(Markup('<div><code>{}</code>: {} → {}</div>').format(
                 key, _value(value[0]), _value(value[1])))
         else:
-            rows.append(Markup('<div><code>{}</code>: <bdi>{}</bdi></div>').format(key, _value(value)))
+            rows.append(Markup('<div><code>{}</code>: {}</div>').format(key, _value(value)))
     return Markup('<div class="audit-changes" dir="ltr">{}</div>').format(Markup("").join(rows))
 
 
