@@ -83,10 +83,15 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from workflow.dates import dual_date, hijri
+    from workflow.dates import dual_date_html, hijri
 
-    app.jinja_env.filters["dual_date"] = dual_date
+    app.jinja_env.filters["dual_date"] = dual_date_html
     app.jinja_env.filters["hijri"] = hijri
+    from workflow.dates import days_left_text, overdue_text
+
+    from workflow.notify import delivery_label
+
+    app.jinja_env.globals.update(days_left_text=days_left_text, overdue_text=overdue_text, delivery_label=delivery_label)
 
     @app.context_processor
     def language_context():

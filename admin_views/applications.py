@@ -34,7 +34,7 @@ from workflow.applications import days_left, is_overdue, overdue_clause, receive
 from workflow.arabic import fold_arabic
 from workflow.checklist import STATUS_LABELS as CHECK_LABELS
 from workflow.checklist import item_detail, item_label, missing_items, run_checklist
-from workflow.dates import dual_date
+from workflow.dates import days_left_text, dual_date, dual_date_html, overdue_text
 from workflow.errors import ConcurrentChange, WorkflowError
 from workflow.identity import normalize_digits
 from workflow.roles import ADMIN_OFFICER, ALL, REPORT_ROLES, Role
@@ -60,7 +60,7 @@ def status_badge(status: str) -> Markup:
 
 def date_cell(value, with_time: bool = False) -> Markup:
     """A date that never breaks across lines (Gregorian + Hijri keep together in RTL)."""
-    return Markup('<span class="text-nowrap">{}</span>').format(dual_date(value, with_time=with_time)) if value else ""
+    return Markup('<span class="text-nowrap">{}</span>').format(dual_date_html(value, with_time=with_time)) if value else ""
 
 
 def due_cell(application: Application) -> Markup:
@@ -69,10 +69,10 @@ def due_cell(application: Application) -> Markup:
         return Markup(text)
     left = days_left(application)
     if left < 0:
-        note = _("overdue by %(n)d days", n=-left)
+        note = overdue_text(-left)
         return Markup('<span class="overdue" title="{n}">{t}</span><br><span class="badge badge-danger">{n}</span>').format(
             t=text, n=note)
-    note = _("%(n)d days left", n=left)
+    note = days_left_text(left)
     return Markup('{t}<br><small class="text-muted">{n}</small>').format(t=text, n=note)
 
 

@@ -2,14 +2,38 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from admin_views.base import ReadOnlyModelView
 from models.audit import AuditEntry
-from workflow.dates import dual_date
+from workflow.dates import dual_date, dual_date_html
 from workflow.roles import ADMIN_ONLY
+
+
+ACTION_LABELS = {
+    "create": _l("Created"), "update": _l("Updated"), "delete": _l("Deleted"), "login": _l("Signed in"),
+    "view": _l("Viewed"), "export": _l("Exported"), "print": _l("Printed"), "preview": _l("Previewed"),
+    "download": _l("Downloaded"),
+}
+
+
+def _value(value) -> str:
+    """A stored value as a person reads it: no ISO stamps with +00:00, no None/True/False."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return dual_date(datetime.fromisoformat(value), with_time=True)
+        except ValueError:
+            return value
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def _changes(view, context, model, name):
@@ -18,11 +42,11 @@ def _changes(view, context, model, name):
     rows = []
     for key, value in model.changes.items():
         if isinstance(value, list) and len(value) == 2:
-            text = f"{key}: {value[0]!s} → {value[1]!s}"
+            rows.append(Markup('<div><code>{}</code>: {} → {}</div>').format(
+                key, _value(value[0]), _value(value[1])))
         else:
-            text = f"{key}: {value!s}"
-        rows.append(escape(text))
-    return Markup("<br>").join(rows)
+            rows.append(Markup('<div><code>{}</code>: {}</div>').format(key, _value(value)))
+    return Markup('<div class="audit-changes" dir="ltr">{}</div>').format(Markup("").join(rows))
 
 
 class AuditAdmin(ReadOnlyModelView):
@@ -38,7 +62,8 @@ class AuditAdmin(ReadOnlyModelView):
         "record_id": _l("Record"), "changes": _l("Changes"), "note": _l("Note"), "user": _l("User"),
     }
     column_formatters = {
-        "at": lambda v, c, m, n: dual_date(m.at, with_time=True),
+        "at": lambda v, c, m, n: Markup('<span class="text-nowrap">{}</span>').format(dual_date_html(m.at, with_time=True)),
+        "action": lambda v, c, m, n: ACTION_LABELS.get(m.action, m.action),
         "changes": _changes,
     }
     column_formatters_export = {

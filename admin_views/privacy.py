@@ -20,7 +20,7 @@ from extensions import db
 from models.beneficiary import Beneficiary
 from models.privacy import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus
 from workflow.audit import record_access
-from workflow.dates import dual_date, local_zone, to_local
+from workflow.dates import days_left_text, dual_date, local_zone, overdue_text, to_local
 from workflow.identity import normalize_digits
 from workflow.privacy import (breach_clock, local_today, privacy_days_left, privacy_due, subject_export)
 from workflow.roles import ADMIN_OFFICER, ADMIN_ONLY
@@ -48,9 +48,9 @@ def _due_cell(view, context, model, name):
         return dual_date(model.due_on)
     left = privacy_days_left(model)
     if left < 0:
-        badge = Markup('<span class="badge badge-danger">{}</span>').format(_("overdue by %(n)d days", n=-left))
+        badge = Markup('<span class="badge badge-danger">{}</span>').format(overdue_text(-left))
     else:
-        badge = Markup('<span class="badge badge-light">{}</span>').format(_("%(n)d days left", n=left))
+        badge = Markup('<span class="badge badge-light">{}</span>').format(days_left_text(left))
     return Markup("{} {}").format(dual_date(model.due_on), badge)
 
 

@@ -51,6 +51,7 @@ from models.types import utcnow
 from workflow.audit import record_access
 from workflow.dates import dual_date, to_local
 from workflow.identity import mask_national_id
+from workflow.notify import delivery_label
 from workflow.phones import mask_phone
 from workflow.registry import (
     DOCUMENT_STATE_LABELS,
@@ -926,6 +927,7 @@ class CommunicationAdmin(RefreshFilters, SecureModelView):
         "direction": lambda v, c, m, n: dict(_direction_choices()).get(m.direction, m.direction),
         "staff": lambda v, c, m, n: m.staff.full_name if m.staff else "",
         "follow_up_on": lambda v, c, m, n: dual_date(m.follow_up_on),
+        "delivery": lambda v, c, m, n: delivery_label(m.delivery),
     }
     column_formatters_export = {
         "at": lambda v, c, m, n: m.at.isoformat(),

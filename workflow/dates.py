@@ -56,3 +56,41 @@ def dual_date(value: date | datetime | None, with_time: bool = False) -> str:
 def hijri_year(value: date | datetime) -> int:
     h = hijri(value)
     return int(h[:4]) if h else value.year
+
+
+def dual_date_html(value: date | datetime | None, with_time: bool = False):
+    """dual_date for HTML: each date in its own left-to-right island.
+
+    After Arabic words the bidi algorithm turns European digits into Arabic numbers and the
+    hyphens stop joining them, so '— 2026-11-22' showed as '22-11-2026'. <bdi> keeps each
+    date whole whatever surrounds it; the text (and copy-paste) is unchanged.
+    """
+    from markupsafe import Markup, escape
+
+    text = dual_date(value, with_time=with_time)
+    if not text:
+        return ""
+    greg, _, rest = text.partition(" (")
+    if not rest:
+        return Markup('<bdi class="date" dir="ltr">{}</bdi>').format(greg)
+    hij, _, suffix = rest.rstrip(")").partition(" ")
+    return Markup('<span class="dual-date"><bdi class="date" dir="ltr">{}</bdi> (<bdi dir="ltr">{}</bdi> {})</span>').format(
+        greg, hij, escape(suffix))
+
+
+def days_left_text(n: int) -> str:
+    """'10 days left' / 'بقي 10 أيام' with the Arabic counted noun agreeing with the number."""
+    from flask_babel import gettext as _
+
+    from workflow.policy import current_lang, period_phrase
+
+    return _("%(period)s left", period=period_phrase(int(n), current_lang()))
+
+
+def overdue_text(n: int) -> str:
+    """'overdue by 16 days' / 'متأخر 16 يومًا'."""
+    from flask_babel import gettext as _
+
+    from workflow.policy import current_lang, period_phrase
+
+    return _("overdue by %(period)s", period=period_phrase(int(n), current_lang()))

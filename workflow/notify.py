@@ -107,3 +107,24 @@ def notify_beneficiary(beneficiary, subject: str, body: str, *, application=None
     )
     db.session.add(comm)
     return comm
+
+
+def delivery_label(value: str) -> str:
+    """The delivery note of an outgoing message in words ('email,sms-failed' → 'Email, SMS failed')."""
+    from flask_babel import gettext as _
+
+    labels = {"record": _("Recorded only (not sent)"), "email": _("Sent by email"),
+              "no-email": _("Not sent: no email address"), "sms": _("Sent by SMS"),
+              "no-phone": _("Not sent: no mobile number")}
+    parts = []
+    for part in (value or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if part in labels:
+            parts.append(labels[part])
+        elif part.endswith("-failed"):
+            parts.append(_("Sending failed (%(via)s)", via=part[: -len("-failed")]))
+        else:
+            parts.append(part)
+    return _(", ").join(parts)
