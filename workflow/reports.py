@@ -233,9 +233,11 @@ def decision_time(rf: ReportFilter, today: date | None = None) -> dict:
     rows = db.session.execute(select(Application.received_at, Application.decided_at, Application.decision_due)
                               .where(*clauses)).all()
     days, within = [], 0
+    zone = local_zone()  # once, not per row: the dashboard reads ~20,000 rows at a large association
     for received_at, decided_at, due in rows:
-        decided_day = to_local(decided_at).date()
-        days.append((decided_day - to_local(received_at).date()).days)
+        decided_day = decided_at.astimezone(zone).date() if decided_at.tzinfo else decided_at.date()
+        received_day = received_at.astimezone(zone).date() if received_at.tzinfo else received_at.date()
+        days.append((decided_day - received_day).days)
         if decided_day <= due:
             within += 1
     overdue_now = db.session.scalar(select(func.count(Application.id))
