@@ -17,6 +17,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models.application import Application, Status
@@ -29,6 +30,7 @@ from models.beneficiary import (
     Gender,
     MaritalStatus,
 )
+from models.service import ServiceType
 from models.types import utcnow
 from workflow.arabic import fold_arabic, full_name
 from workflow.dates import to_local
@@ -614,8 +616,11 @@ def missing_documents(beneficiary: Beneficiary, today: date | None = None) -> li
     """[(application, document type)] required by an open request and not held valid today."""
     today = _today(today)
     held = {d.document_type_id for d in beneficiary.documents if d.file_id and d.valid_on(today)}
+    # The required document types of every service involved come in one more query, not one per service.
     applications = db.session.scalars(select(Application).where(
-        Application.beneficiary_id == beneficiary.id, Application.status.in_(Status.OPEN))).unique().all()
+        Application.beneficiary_id == beneficiary.id, Application.status.in_(Status.OPEN))
+        .options(joinedload(Application.service_type).selectinload(ServiceType.required_document_types))
+    ).unique().all()
     missing = []
     for application in applications:
         for doc_type in application.service_type.required_document_types:
