@@ -196,6 +196,43 @@ class Generator:
                                                 text_en="I declare that all the data is correct.",
                                                 created_at=self.start)], 1)
 
+        # What the newer screens read: eligibility criteria per service type (the request
+        # checklist), the survey questions, the volunteer form's skills and interests.
+        criteria, cid = [], 0
+        for st in range(1, len(N.SERVICE_TYPES) + 1):
+            for k, (field, op, value, why) in enumerate((
+                    ("nationality", "in", "SA," + ",".join(N.RESIDENT_NATIONALITIES[:2]), "مواطن أو مقيم"),
+                    ("income_per_member", "le", str(1500 + 250 * st), "دخل الفرد في الأسرة ضمن الحد"),
+                    ("age", "ge", "18", "بالغ")), start=1):
+                cid += 1
+                criteria.append(dict(id=cid, service_type_id=st, field=field, operator=op, value=value,
+                                     explanation_ar=why, explanation_en="", sort_order=k))
+        ins.insert(t["eligibility_criterion"], criteria, len(criteria))
+        questions = ["سهولة تقديم الطلب", "وضوح المعلومات", "سرعة الرد", "تعامل الموظفين", "الرضا العام"]
+        ins.insert(t["survey_question"], [dict(id=i, text_ar=q, text_en="", active=True, sort_order=i)
+                                          for i, q in enumerate(questions, start=1)], len(questions))
+        fields = [("skill", "تنظيم الفعاليات"), ("skill", "إدخال البيانات"), ("skill", "التصميم"),
+                  ("skill", "قيادة السيارات"), ("interest", "توزيع السلال الغذائية"),
+                  ("interest", "رعاية الأيتام"), ("interest", "الحملات الموسمية")]
+        ins.insert(t["volunteer_field"], [dict(id=i, kind=k, name_ar=n, name_en="", active=True, sort_order=i)
+                                          for i, (k, n) in enumerate(fields, start=1)], len(fields))
+
+    def declarations(self):
+        """Most beneficiaries signed the declaration once, at registration (in person or online)."""
+        rng = random.Random(self.seed * 1000 + 8)
+        officers = self.user_ids["officer"]
+        did = 0
+        for bid in range(1, self.nb + 1):
+            if rng.random() < 0.2:
+                continue
+            did += 1
+            online = rng.random() < 0.3
+            yield dict(id=did, beneficiary_id=bid, application_id=None, text_id=1,
+                       method="online" if online else "in_person",
+                       signed_at=self.ben_created[bid - 1] + timedelta(minutes=5),
+                       signed_name="" if not online else "توقيع إلكتروني", ip_address="127.0.0.1" if online else "",
+                       scan_file_id=None, recorded_by_id=None if online else rng.choice(officers))
+
     # beneficiaries and what hangs off them ----------------------------------------
     def beneficiaries(self):
         rng = random.Random(self.seed * 1000 + 1)
@@ -510,6 +547,7 @@ def generate(url: str, beneficiaries: int, applications: int, seed: int, today: 
             ins.insert(t["household_member"], gen.household(), beneficiaries * 3, "household_member")
             ins.insert(t["document"], gen.documents(), beneficiaries * 2)
             ins.insert(t["communication"], gen.communications(), beneficiaries * 13 // 7)
+            ins.insert(t["declaration"], gen.declarations(), beneficiaries * 4 // 5)
 
             events: list[dict] = []
             event_table = t["application_event"]
@@ -547,7 +585,8 @@ def generate(url: str, beneficiaries: int, applications: int, seed: int, today: 
         counts = {}
         with engine.connect() as conn:
             for name in ("beneficiary", "household_member", "document", "communication", "application",
-                         "application_event", "committee_session", "agenda_item", "decision", "audit_entry"):
+                         "application_event", "committee_session", "agenda_item", "decision", "audit_entry",
+                         "declaration"):
                 counts[name] = conn.execute(select(func.count()).select_from(t[name])).scalar()
         t1 = time.perf_counter()
         with engine.begin() as conn:

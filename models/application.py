@@ -48,6 +48,9 @@ class Application(db.Model):
         Index("ix_application_beneficiary_status", "beneficiary_id", "status"),
         # A beneficiary's requests, newest first, on their timeline (bench1).
         Index("ix_application_beneficiary_received", "beneficiary_id", "received_at"),
+        # Decided in a period (dashboard, reports) and an officer's own requests (perf1).
+        Index("ix_application_decided_at", "decided_at"),
+        Index("ix_application_created_by_status", "created_by_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

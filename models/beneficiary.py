@@ -191,6 +191,8 @@ class Communication(db.Model):
         # A beneficiary's contacts, newest first (timeline), and follow-ups due (dashboard) (bench1).
         Index("ix_communication_beneficiary_at", "beneficiary_id", "at"),
         Index("ix_communication_follow_up", "follow_up_done", "follow_up_on"),
+        # A request's contacts, newest first (request details page) (perf1).
+        Index("ix_communication_application_at", "application_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models.application import Application, Status
@@ -29,6 +30,7 @@ from models.beneficiary import (
     Gender,
     MaritalStatus,
 )
+from models.service import ServiceType
 from models.types import utcnow
 from workflow.arabic import fold_arabic, full_name
 from workflow.dates import to_local
@@ -523,20 +525,25 @@ def search_clause(query: str):
     if not text:
         return None
     conditions = []
-    folded = fold_arabic(text)
-    if folded:
-        pattern = _like_escape(folded)
-        conditions.append(Beneficiary.name_search.like(f"{pattern}%", escape="\\"))
-        conditions.append(Beneficiary.name_search.like(f"% {pattern}%", escape="\\"))
     digits = normalize_digits(text).replace("(", "").replace(")", "")
     plain = digits.lstrip("+")
+    is_number = all(ch.isdigit() or ch in " +-()" for ch in text)  # Arabic-Indic digits too
+    folded = fold_arabic(text)
+    if folded and not is_number:  # a number is never part of a name: no name scan for IDs
+        pattern = _like_escape(folded)
+        # The name's beginning as an index range (SQLite's LIKE is case-insensitive and cannot use
+        # the index); any later word with LIKE '% word%'.
+        conditions.append(and_(Beneficiary.name_search >= folded, Beneficiary.name_search < folded + "\U0010ffff"))
+        conditions.append(Beneficiary.name_search.like(f"% {pattern}%", escape="\\"))
     if plain.isdigit() and len(plain) >= 3:
-        conditions.append(Beneficiary.national_id.like(f"{plain}%"))
+        # ID prefix as an index range (IDs are digits only).
+        conditions.append(and_(Beneficiary.national_id >= plain, Beneficiary.national_id < plain + ":"))
         try:
             conditions.append(Beneficiary.phone == normalize_saudi_mobile(digits))
         except ValueError:
             # Part of a number: the end of the mobile number people read out ("...8821").
-            if len(plain) >= 4:
+            # Not for a whole national ID (10 digits), which is never the end of a mobile number.
+            if 4 <= len(plain) < 10:
                 conditions.append(Beneficiary.phone.like(f"%{plain}"))
     return or_(*conditions) if conditions else None
 
@@ -609,8 +616,11 @@ def missing_documents(beneficiary: Beneficiary, today: date | None = None) -> li
     """[(application, document type)] required by an open request and not held valid today."""
     today = _today(today)
     held = {d.document_type_id for d in beneficiary.documents if d.file_id and d.valid_on(today)}
+    # The required document types of every service involved come in one more query, not one per service.
     applications = db.session.scalars(select(Application).where(
-        Application.beneficiary_id == beneficiary.id, Application.status.in_(Status.OPEN))).unique().all()
+        Application.beneficiary_id == beneficiary.id, Application.status.in_(Status.OPEN))
+        .options(joinedload(Application.service_type).selectinload(ServiceType.required_document_types))
+    ).unique().all()
     missing = []
     for application in applications:
         for doc_type in application.service_type.required_document_types:

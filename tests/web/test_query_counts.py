@@ -93,3 +93,148 @@ def test_csv_export_streams_every_row_with_a_constant_number_of_queries(app, cli
     assert small.count("\r\n") == 1 + before  # the header and every row
     assert big.count("\r\n") == 1 + before + 300
     assert many.count == few.count, (few, many)
+
+
+# -- the key screens of issue 7: beneficiaries, requests, committee sessions, dashboard ------------
+from datetime import timedelta  # noqa: E402
+
+from models.application import ApplicationEvent  # noqa: E402
+from models.beneficiary import Communication, HouseholdMember  # noqa: E402
+from tests import factories as f  # noqa: E402
+
+
+def _beneficiaries(n: int) -> list:
+    rows = [f.beneficiary() for _ in range(n)]
+    db.session.commit()
+    return rows
+
+
+def _requests(n: int, st=None) -> list:
+    st = st or f.service_type()
+    rows = [f.application(st=st) for _ in range(n)]
+    db.session.commit()
+    return rows
+
+
+def _grow_timeline(b, user, n: int) -> None:
+    """n more of everything a beneficiary's page shows: requests (with events), contacts,
+    documents, household members, declarations."""
+    st = f.service_type(name="إيجار")
+    dt = f.document_type()
+    for i in range(n):
+        application = f.application(b=b, st=st)
+        db.session.add(ApplicationEvent(application=application, at=utcnow(), user_id=user.id, action="note",
+                                        from_status="received", to_status="received", note=f"ملاحظة {i}"))
+        db.session.add(Communication(beneficiary=b, application_id=application.id, channel=f.channel(),
+                                     direction="incoming", subject=f"اتصال {i}", summary="", staff_id=user.id,
+                                     at=utcnow()))
+        f.document(b, dt, expiry=utcnow().date() + timedelta(days=30 + i))
+        db.session.add(HouseholdMember(beneficiary=b, name=f"فرد {i}", relation="son"))
+        f.sign(b) if i == 0 else db.session.add(
+            f.Declaration(beneficiary=b, text=f.declaration_text(), method="in_person"))
+    db.session.commit()
+
+
+def test_beneficiary_list_same_queries_for_5_and_40_rows(app, client, login_as):
+    login_as("admin")
+    url = "/admin/beneficiary/?page_size=50"
+    _beneficiaries(5)
+    few = page_queries(client, url)
+    _beneficiaries(35)
+    many = page_queries(client, url)
+    assert many.count == few.count, (few, many)
+    assert many.count <= 12, many
+
+
+@pytest.mark.parametrize("query", ["محمد", "1000"])
+def test_beneficiary_search_same_queries_for_few_and_many_matches(app, client, login_as, query):
+    login_as("admin")
+    url = f"/admin/beneficiary/?page_size=50&search={query}"
+    _beneficiaries(5)
+    few = page_queries(client, url)
+    _beneficiaries(35)
+    many = page_queries(client, url)
+    assert many.count == few.count, (few, many)
+
+
+def test_beneficiary_details_queries_do_not_grow_with_the_timeline(app, client, login_as, users):
+    login_as("admin")
+    b = f.beneficiary()
+    _grow_timeline(b, users["officer"], 1)
+    url = f"/admin/beneficiary/details/?id={b.id}"
+    short = page_queries(client, url)
+    _grow_timeline(b, users["officer"], 8)
+    long = page_queries(client, url)
+    assert long.count == short.count, (short, long)
+
+
+def test_request_list_same_queries_for_5_and_40_rows(app, client, login_as):
+    login_as("admin")
+    url = "/admin/application/?page_size=50"
+    st = f.service_type()
+    _requests(5, st)
+    few = page_queries(client, url)
+    _requests(35, st)
+    many = page_queries(client, url)
+    assert many.count == few.count, (few, many)
+    assert many.count <= 10, many
+
+
+def test_request_list_filtered_by_city_and_status_same_queries(app, client, login_as):
+    from bench.run import filter_params
+
+    login_as("admin")
+    params = filter_params(app, "application", [("city", "equal", "سكاكا"), ("status", "equal", "received")])
+    url = "/admin/application/?page_size=50&" + "&".join(f"{k}={v}" for k, v in params.items())
+    st = f.service_type()
+    _requests(5, st)
+    few = page_queries(client, url)
+    _requests(35, st)
+    many = page_queries(client, url)
+    assert many.count == few.count, (few, many)
+    assert "سكاكا" in client.get(url).get_data(as_text=True)
+
+
+def test_request_details_queries_do_not_grow_with_events_and_contacts(app, client, login_as, users):
+    login_as("admin")
+    application = _requests(1)[0]
+    url = f"/admin/application/details/?id={application.id}"
+    short = page_queries(client, url)
+    for i in range(10):
+        db.session.add(ApplicationEvent(application_id=application.id, at=utcnow(), user_id=users["officer"].id,
+                                        action="note", from_status="received", to_status="received",
+                                        note=f"ملاحظة {i}"))
+        db.session.add(Communication(beneficiary_id=application.beneficiary_id, application_id=application.id,
+                                     channel=f.channel(), direction="outgoing", subject=f"رسالة {i}", summary="",
+                                     staff_id=users["specialist"].id if i % 2 else users["officer"].id,
+                                     at=utcnow()))
+    db.session.commit()
+    long = page_queries(client, url)
+    assert long.count == short.count, (short, long)
+
+
+@pytest.mark.parametrize("role", ["admin", "committee"])
+def test_committee_session_queries_same_for_3_and_12_agenda_items(app, client, login_as, users, role):
+    login_as(role)
+    member = users["committee"]
+    st = f.service_type()
+    small = f.session([member], present=[member], agenda=_requests(3, st))
+    # Each agenda item of its own beneficiary and service type: nothing is shared between rows.
+    big = f.session([member], present=[member],
+                    agenda=[f.application(st=f.service_type(name=f"خدمة {i}")) for i in range(12)])
+    db.session.commit()
+    few = page_queries(client, f"/admin/committeesession/details/?id={small.id}")
+    many = page_queries(client, f"/admin/committeesession/details/?id={big.id}")
+    assert many.count == few.count, (few, many)
+
+
+@pytest.mark.parametrize("role", ["admin", "officer", "viewer", "committee"])
+def test_dashboard_queries_do_not_grow_with_requests(app, client, login_as, users, role):
+    login_as(role)
+    _requests(3)
+    few = page_queries(client, "/admin/")
+    for application in _requests(30):
+        application.created_by_id = users["officer"].id
+    db.session.commit()
+    many = page_queries(client, "/admin/")
+    assert many.count == few.count, (few, many)
