@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench import names as N
+from workflow.identity import check_digit
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = BENCH_DIR / "bench.db"
@@ -94,20 +95,9 @@ class Progress:
         return elapsed
 
 
-def luhn_digit(body: str) -> str:
-    """Check digit that makes body+digit pass the Luhn test (the Saudi ID rule)."""
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:  # these positions are doubled once the check digit is appended
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return str((10 - total % 10) % 10)
-
-
 def national_id(prefix: str, number: int) -> str:
     body = prefix + f"{number:08d}"
-    return body + luhn_digit(body)
+    return body + check_digit(body)
 
 
 MOBILE_SECOND_DIGITS = "03456789"  # +9665X: valid Saudi mobile ranges
