@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from extensions import db
 from models.application import Status
@@ -17,6 +17,7 @@ from models.files import StoredFile
 from models.reference import Channel, DocumentType, StaffTool
 from tests.conftest import csrf_token
 from tests.conftest import login as _login
+from tests.querycount import count_queries, page_queries
 from tests.registry_helpers import luhn_id, make_beneficiary, pdf_bytes, png_bytes
 
 FORM = {"national_id": "١٠٥٨ ٥٢٩ ٩٤٠", "first_name": "أحمد", "father_name": "محمد", "grandfather_name": "علي",
@@ -55,16 +56,6 @@ def post_beneficiary(client, url="/admin/beneficiary/new/", **changes):
     token = _token(client, url)
     data = {**FORM, **changes, "csrf_token": token}
     return client.post(url, data=data, content_type="multipart/form-data")
-
-
-def _count_queries():
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    return statements, lambda: event.remove(db.engine, "before_cursor_execute", listener)
 
 
 # --- create / validate ------------------------------------------------------------
@@ -186,17 +177,13 @@ def test_list_shows_open_requests_without_a_query_per_row(app, seeded, login_as)
     receive_application(people[0], service)
     db.session.commit()
     client = login_as("officer")
-    statements, stop = _count_queries()
-    html = client.get("/admin/beneficiary/").get_data(as_text=True)
-    few = len(statements)
-    stop()
+    with count_queries() as log:
+        html = client.get("/admin/beneficiary/").get_data(as_text=True)
+    few = log.count
     row = re.search(r"<tr>(?:(?!</tr>).)*فاطمة(?:(?!</tr>).)*</tr>", html, re.S).group(0)
     assert re.search(r">\s*2\s*</td>", row), row  # two open, the closed one not counted
     _rows(12, start=3)
-    statements, stop = _count_queries()
-    client.get("/admin/beneficiary/")
-    many = len(statements)
-    stop()
+    many = page_queries(client, "/admin/beneficiary/").count
     assert many == few
 
 

@@ -14,6 +14,7 @@ from models.audit import AuditEntry
 from models.committee import AgendaItem, CommitteeSession
 from models.privacy import BreachIncident, PrivacyRequest
 from tests.conftest import csrf_token
+from tests.querycount import page_queries
 from tests.report_fixtures import channel, communication, decide, person, refer, request, service, utc
 from workflow.applications import record_transition
 from workflow.reports import local_today
@@ -232,24 +233,6 @@ def test_breach_register_takes_local_times_and_shows_the_clock(app, client, logi
     assert "badge-danger" in listing  # long past 72 hours without notification
 
 
-def _queries(app, client, url):
-    from sqlalchemy import event
-
-    count = [0]
-
-    def before(*args, **kwargs):
-        count[0] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return count[0]
-
-
 def test_query_counts_do_not_grow_with_rows(app, client, login_as, users):
     login_as("admin")
     web, food = channel("web", "الموقع"), service("سلة غذائية")
@@ -267,9 +250,9 @@ def test_query_counts_do_not_grow_with_rows(app, client, login_as, users):
     urls = ["/admin/", "/admin/dashboard/list/open", "/admin/dashboard/list/my_followups",
             "/admin/privacyrequest/", "/admin/reports/"]
     add(2)
-    few = {url: _queries(app, client, url) for url in urls}
+    few = {url: page_queries(client, url).count for url in urls}
     add(10)
-    many = {url: _queries(app, client, url) for url in urls}
+    many = {url: page_queries(client, url).count for url in urls}
     assert many == few
 
 

@@ -17,6 +17,7 @@ from tests import factories as f
 from tests.factories import english  # noqa: F401 (autouse)
 from tests.conftest import csrf_token
 from tests.conftest import login as _login
+from tests.querycount import page_queries
 
 
 def login(client, email):
@@ -373,23 +374,6 @@ def test_committee_member_sees_only_own_sessions(app, client, users):
     assert mine.id
 
 
-def _queries_for(client, url):
-    from sqlalchemy import event
-
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 @pytest.mark.parametrize("role,url", [("officer", "/admin/application/"), ("specialist", "/admin/referral/"),
                                       ("viewer", "/admin/committeesession/")])
 def test_list_queries_do_not_grow_with_rows(app, client, users, role, url):
@@ -402,7 +386,7 @@ def test_list_queries_do_not_grow_with_rows(app, client, users, role, url):
 
     add(2)
     login(client, users[role].email)
-    few = _queries_for(client, url)
+    few = page_queries(client, url).count
     add(10)
-    many = _queries_for(client, url)
+    many = page_queries(client, url).count
     assert many == few, (url, few, many)
