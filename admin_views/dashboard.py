@@ -56,7 +56,7 @@ class DashboardListView(SecureView):
             query = query.options(joinedload(Communication.beneficiary))
         rows = db.session.scalars(query.offset(page * PAGE_SIZE).limit(PAGE_SIZE)).unique().all()
         total = list_count(name, current_user, status, today)
-        from admin_views.reports import status_label
+        from workflow.state_machine import status_label
 
         return self.render("admin/dashboard/list.html", name=name, spec=spec, rows=rows, total=total, page=page,
                            pages=(total + PAGE_SIZE - 1) // PAGE_SIZE, status=status, status_label=status_label,

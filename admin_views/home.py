@@ -27,7 +27,7 @@ class HomeView(SecureIndexView):
                 "perms": perms,
             })
         from admin_views.dashboard import list_url, record_url
-        from admin_views.reports import status_label
+        from workflow.state_machine import status_label
         from workflow.dashboard import dashboard_for
         from workflow.privacy import privacy_days_left
 

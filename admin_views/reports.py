@@ -19,29 +19,12 @@ from workflow.dates import dual_date
 from workflow.reports import ReportFilter, build_report, filter_choices
 from workflow.roles import REPORT_ROLES
 from workflow.spreadsheet import escape_formula
+from workflow.volunteers import STATUS_LABELS as VOLUNTEER_STATUS_LABELS
 
 OUTCOME_LABELS = {
     "accepted": _l("Accepted"), "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
     "pending": _l("No decision yet"),
 }
-_STATUS_FALLBACK = {
-    "received": _l("Received"), "incomplete": _l("Incomplete"), "with_specialist": _l("With the specialist"),
-    "verified": _l("Verified"), "awaiting_committee": _l("Awaiting the committee"), "accepted": _l("Accepted"),
-    "rejected": _l("Rejected"), "served": _l("Served"), "closed": _l("Closed"), "withdrawn": _l("Withdrawn"),
-}
-VOLUNTEER_STATUS_LABELS = {"new": _l("New"), "contacted": _l("Contacted"), "active": _l("Active"),
-                           "declined": _l("Declined")}
-
-
-def status_label(status: str) -> str:
-    """The state machine's label when it exists (workflow helper), else ours."""
-    from workflow.reports import optional_module
-
-    machine = optional_module("workflow.state_machine")
-    label = getattr(machine, "status_label", None)
-    if label is not None:
-        return str(label(status))
-    return str(_STATUS_FALLBACK.get(status, status))
 
 
 def _num(value):
@@ -83,34 +66,32 @@ def report_tables(report) -> list[dict]:
                    "rows": [[x["specialist"] or none_label, x["count"], x["submitted"], _num(x["median_days"])]
                             for x in r["rows"]] + [[_("Total"), r["count"], r["submitted"], _num(r["median_days"])]]})
     s = report.satisfaction
-    if s is not None:
-        tables.append({"key": "satisfaction", "title": _("Satisfaction"), "headers": [_("Measure"), _("Value")],
-                       "rows": [[_("Responses"), s["responses"]], [_("Average rating (1–5)"), _num(s["average"])],
-                                [_("Surveys sent"), s["invitations"]],
-                                [_("Response rate (%)"), _num(s["response_rate"])]]})
-        for key, title, column, rows in (
-                ("satisfaction_questions", _("Average per question"), _("Question"), s["questions"]),
-                ("satisfaction_services", _("Satisfaction per service type"), _("Service type"), s["by_service"]),
-                ("satisfaction_channels", _("Satisfaction per channel"), _("Channel"), s["by_channel"]),
-                ("satisfaction_staff", _("Satisfaction per staff member"), _("Staff member"), s["by_staff"])):
-            tables.append({"key": key, "title": title, "headers": [column, _("Average rating (1–5)"), _("Responses")],
-                           "rows": [[x["name"] or none_label, _num(x["average"]), x["responses"]] for x in rows]})
-        tables.append({"key": "satisfaction_trend", "title": _("Satisfaction trend"),
-                       "headers": [_("Month"), _("Average rating (1–5)"), _("Responses")],
-                       "rows": [[t["month"], _num(t["average"]), t["responses"]] for t in s["trend"]]})
-        tables.append({"key": "comments", "title": _("Comments"), "headers": [_("Date"), _("Service type"), _("Comment")],
-                       "rows": [[dual_date(c["at"]), c["service"], c["comment"]] for c in s["comments"]]})
+    tables.append({"key": "satisfaction", "title": _("Satisfaction"), "headers": [_("Measure"), _("Value")],
+                   "rows": [[_("Responses"), s["responses"]], [_("Average rating (1–5)"), _num(s["average"])],
+                            [_("Surveys sent"), s["invitations"]],
+                            [_("Response rate (%)"), _num(s["response_rate"])]]})
+    for key, title, column, rows in (
+            ("satisfaction_questions", _("Average per question"), _("Question"), s["questions"]),
+            ("satisfaction_services", _("Satisfaction per service type"), _("Service type"), s["by_service"]),
+            ("satisfaction_channels", _("Satisfaction per channel"), _("Channel"), s["by_channel"]),
+            ("satisfaction_staff", _("Satisfaction per staff member"), _("Staff member"), s["by_staff"])):
+        tables.append({"key": key, "title": title, "headers": [column, _("Average rating (1–5)"), _("Responses")],
+                       "rows": [[x["name"] or none_label, _num(x["average"]), x["responses"]] for x in rows]})
+    tables.append({"key": "satisfaction_trend", "title": _("Satisfaction trend"),
+                   "headers": [_("Month"), _("Average rating (1–5)"), _("Responses")],
+                   "rows": [[t["month"], _num(t["average"]), t["responses"]] for t in s["trend"]]})
+    tables.append({"key": "comments", "title": _("Comments"), "headers": [_("Date"), _("Service type"), _("Comment")],
+                   "rows": [[dual_date(c["at"]), c["service"], c["comment"]] for c in s["comments"]]})
     v = report.volunteers
-    if v is not None:
-        tables.append({"key": "volunteers", "title": _("Volunteer registrations per month"),
-                       "headers": [_("Month"), _("Registrations")],
-                       "rows": [[m, n] for m, n in zip(v["months"], v["monthly"])] + [[_("Total"), v["total"]]]})
-        tables.append({"key": "volunteer_status", "title": _("Volunteers by status"),
-                       "headers": [_("Status"), _("Volunteers")],
-                       "rows": [[str(VOLUNTEER_STATUS_LABELS.get(x["status"], x["status"])), x["count"]]
-                                for x in v["by_status"]]})
-        tables.append({"key": "volunteer_fields", "title": _("Volunteers by field"),
-                       "headers": [_("Field"), _("Volunteers")], "rows": [[x["name"], x["count"]] for x in v["by_field"]]})
+    tables.append({"key": "volunteers", "title": _("Volunteer registrations per month"),
+                   "headers": [_("Month"), _("Registrations")],
+                   "rows": [[m, n] for m, n in zip(v["months"], v["monthly"])] + [[_("Total"), v["total"]]]})
+    tables.append({"key": "volunteer_status", "title": _("Volunteers by status"),
+                   "headers": [_("Status"), _("Volunteers")],
+                   "rows": [[str(VOLUNTEER_STATUS_LABELS.get(x["status"], x["status"])), x["count"]]
+                            for x in v["by_status"]]})
+    tables.append({"key": "volunteer_fields", "title": _("Volunteers by field"),
+                   "headers": [_("Field"), _("Volunteers")], "rows": [[x["name"], x["count"]] for x in v["by_field"]]})
     return tables
 
 
@@ -174,7 +155,6 @@ class ReportsView(SecureView):
 
     @expose("/")
     def index(self):
-        from flask import current_app  # noqa: F401
         from flask_babel import get_locale
 
         rf, report, choices = self._context()
@@ -189,13 +169,11 @@ class ReportsView(SecureView):
             "referrals": horizontal_bars([(x["specialist"] or _("Not recorded"), x["count"])
                                           for x in report.referrals["rows"]], _("Referrals per specialist"), rtl),
         }
-        if report.satisfaction is not None:
-            charts["questions"] = horizontal_bars([(x["name"], x["average"]) for x in report.satisfaction["questions"]],
-                                                  _("Average per question"), rtl)
-        if report.volunteers is not None:
-            charts["volunteers"] = stacked_columns(
-                report.volunteers["months"], [{"name": _("Registrations"), "counts": report.volunteers["monthly"]}],
-                _("Volunteer registrations per month"), rtl)
+        charts["questions"] = horizontal_bars([(x["name"], x["average"]) for x in report.satisfaction["questions"]],
+                                              _("Average per question"), rtl)
+        charts["volunteers"] = stacked_columns(
+            report.volunteers["months"], [{"name": _("Registrations"), "counts": report.volunteers["monthly"]}],
+            _("Volunteer registrations per month"), rtl)
         tables = {t["key"]: t for t in report_tables(report)}
         return self.render("admin/reports/index.html", rf=rf, report=report, choices=choices, charts=charts,
                            tables=tables, outcome_labels=OUTCOME_LABELS, export_args=rf.as_args(),

@@ -278,12 +278,9 @@ def anonymise(beneficiary: Beneficiary, note: str = "") -> list[str]:
 
 
 def _blank_survey_comments(app_ids: list[int]) -> None:
-    from workflow.reports import optional_module
+    from models.survey import SurveyResponse
 
-    survey = optional_module("models.survey")
-    if survey is not None and hasattr(survey, "SurveyResponse"):
-        response = survey.SurveyResponse
-        db.session.execute(update(response).where(response.application_id.in_(app_ids)).values(comment=""))
+    db.session.execute(update(SurveyResponse).where(SurveyResponse.application_id.in_(app_ids)).values(comment=""))
 
 
 def _redact_audit(related: dict[str, list[int]]) -> None:

@@ -354,37 +354,13 @@ def _round(value):
 
 
 # ---------------------------------------------------------------- optional sources
-def optional_module(name: str):
-    """models.survey / models.volunteer belong to the public pages; None until they exist.
+def satisfaction(rf: ReportFilter, comments_limit: int = 50) -> dict:
+    """Ratings (1–5) from satisfaction surveys answered in the period."""
+    from models.survey import SurveyAnswer as Answer
+    from models.survey import SurveyInvitation as Invitation
+    from models.survey import SurveyQuestion as Question
+    from models.survey import SurveyResponse as Response
 
-    Only a module that sits in this checkout's own package counts: an editable install of
-    another checkout can otherwise supply it as a fallback, with tables this database lacks.
-    """
-    import importlib.util
-    from pathlib import Path
-
-    parent_name, _, _ = name.rpartition(".")
-    parent = importlib.import_module(parent_name) if parent_name else None
-    try:
-        spec = importlib.util.find_spec(name)
-    except ModuleNotFoundError:
-        return None
-    if spec is None or spec.origin is None:
-        return None
-    if parent is not None:
-        folders = {Path(p).resolve() for p in getattr(parent, "__path__", [])}
-        if Path(spec.origin).resolve().parent not in folders:
-            return None
-    return importlib.import_module(name)
-
-
-def satisfaction(rf: ReportFilter, comments_limit: int = 50) -> dict | None:
-    """Ratings (1–5) from satisfaction surveys answered in the period. None: no survey module."""
-    survey = optional_module("models.survey")
-    if survey is None:
-        return None
-    Response, Answer, Question, Invitation = (survey.SurveyResponse, survey.SurveyAnswer, survey.SurveyQuestion,
-                                              survey.SurveyInvitation)
     clauses = rf.in_range(Response.submitted_at)
     if rf.service_type_id:
         clauses.append(Response.service_type_id == rf.service_type_id)
@@ -463,28 +439,24 @@ def _avg(value):
     return None if value is None else round(float(value), 2)
 
 
-def volunteers(rf: ReportFilter) -> dict | None:
-    """Volunteer registrations in the period, per month, by status and by field. None: no module."""
-    module = optional_module("models.volunteer")
-    if module is None:
-        return None
-    Volunteer = module.Volunteer
+def volunteers(rf: ReportFilter) -> dict:
+    """Volunteer registrations in the period, per month, by status and by field."""
+    from models.volunteer import Volunteer, VolunteerStatus
+    from models.volunteer import VolunteerField as Field
+    from models.volunteer import volunteer_field_link as link
+
     clauses = rf.in_range(Volunteer.created_at)
     months = _months_for(rf, Volunteer.created_at, clauses)
     per_month = _grouped_by_month(Volunteer.created_at, Volunteer.status, clauses, months)
     monthly = [sum(n for (m, _), n in per_month.items() if m == month.label) for month in months]
     by_status = dict(db.session.execute(select(Volunteer.status, func.count(Volunteer.id)).where(*clauses)
                                         .group_by(Volunteer.status)).all())
-    by_field = []
-    link = getattr(module, "volunteer_field_link", None)
-    Field = getattr(module, "VolunteerField", None)
-    if link is not None and Field is not None:
-        by_field = [{"name": str(f), "kind": f.kind, "count": n} for f, n in db.session.execute(
-            select(Field, func.count(distinct(link.c.volunteer_id)))
-            .join(link, link.c.field_id == Field.id)
-            .join(Volunteer, Volunteer.id == link.c.volunteer_id).where(*clauses)
-            .group_by(Field.id).order_by(func.count(distinct(link.c.volunteer_id)).desc(), Field.id)).all()]
-    statuses = list(getattr(getattr(module, "VolunteerStatus", None), "ALL", ())) or sorted(by_status)
+    by_field = [{"name": str(f), "kind": f.kind, "count": n} for f, n in db.session.execute(
+        select(Field, func.count(distinct(link.c.volunteer_id)))
+        .join(link, link.c.field_id == Field.id)
+        .join(Volunteer, Volunteer.id == link.c.volunteer_id).where(*clauses)
+        .group_by(Field.id).order_by(func.count(distinct(link.c.volunteer_id)).desc(), Field.id)).all()]
+    statuses = list(VolunteerStatus.ALL)
     return {
         "total": sum(by_status.values()),
         "months": [m.label for m in months],

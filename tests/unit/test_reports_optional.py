@@ -1,18 +1,17 @@
-"""Satisfaction and volunteer reports. Their models come with the public pages
-(models/survey.py, models/volunteer.py); until those are merged these tests skip."""
+"""Satisfaction and volunteer reports, against hand-computed fixtures."""
 from datetime import date, timedelta
 
-import pytest
 
 from extensions import db
 from tests.report_fixtures import channel, person, request, service, utc
-from workflow.reports import ReportFilter, optional_module, satisfaction, volunteers
+import models.survey as survey
+import models.volunteer as module
+from workflow.reports import ReportFilter, satisfaction, volunteers
 
 Q1 = ReportFilter(date_from=date(2025, 1, 1), date_to=date(2025, 3, 31))
 
 
 def test_satisfaction(app, users):
-    survey = optional_module("models.survey") or pytest.skip("models/survey.py (public pages) not merged yet")
     web, phone = channel("web", "الموقع"), channel("phone", "الهاتف")
     food, cash = service("سلة غذائية"), service("مساعدة مالية")
     b = person()
@@ -65,7 +64,6 @@ def test_satisfaction(app, users):
 
 
 def test_volunteers(app):
-    module = optional_module("models.volunteer") or pytest.skip("models/volunteer.py (public pages) not merged yet")
     teaching = module.VolunteerField(kind="interest", name_ar="تعليم")
     design = module.VolunteerField(kind="skill", name_ar="تصميم")
     db.session.add_all([teaching, design])
@@ -87,10 +85,3 @@ def test_volunteers(app):
     assert [(f["name"], f["count"]) for f in result["by_field"]] == [("تعليم", 2), ("تصميم", 1)]
     empty = volunteers(ReportFilter(date_from=date(2023, 1, 1), date_to=date(2023, 1, 31)))
     assert empty["total"] == 0 and empty["monthly"] == [0] and empty["by_field"] == []
-
-
-def test_missing_sources_show_as_none(app, monkeypatch):
-    import workflow.reports as reports
-
-    monkeypatch.setattr(reports, "optional_module", lambda name: None)
-    assert reports.satisfaction(Q1) is None and reports.volunteers(Q1) is None
