@@ -9,17 +9,17 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from wtforms.validators import DataRequired
 
 from admin_views.base import SecureModelView, current_role, role_in
+from admin_views.lookups import BeneficiaryLoader
 from extensions import db
 from forms.workflow import IncompleteForm, NoteForm, ReferForm, WithdrawForm
 from models.application import Application, Research, Status
@@ -31,12 +31,10 @@ from models.service import ServiceType
 from models.user import User
 from workflow import state_machine as sm
 from workflow.applications import days_left, is_overdue, overdue_clause, receive_application
-from workflow.arabic import fold_arabic
 from workflow.checklist import STATUS_LABELS as CHECK_LABELS
 from workflow.checklist import item_detail, item_label, missing_items, run_checklist
 from workflow.dates import days_left_text, dual_date, dual_date_html, overdue_text
 from workflow.errors import ConcurrentChange, WorkflowError
-from workflow.identity import normalize_digits
 from workflow.roles import ADMIN_OFFICER, ALL, REPORT_ROLES, Role
 
 STATUS_BADGE = {
@@ -74,27 +72,6 @@ def due_cell(application: Application) -> Markup:
             t=text, n=note)
     note = days_left_text(left)
     return Markup('{t}<br><small class="text-muted">{n}</small>').format(t=text, n=note)
-
-
-class BeneficiaryLoader(QueryAjaxModelLoader):
-    """Finds beneficiaries the way people type: folded Arabic name, ID or phone digits."""
-
-    def format(self, model):
-        if not model:
-            return None
-        return model.id, f"{model.full_name} — {model.national_id}"
-
-    def get_list(self, term, offset=0, limit=10):
-        term = (term or "").strip()
-        if not term:
-            return []
-        digits = normalize_digits(term)
-        folded = fold_arabic(term)
-        conditions = [Beneficiary.name_search.like(f"%{folded}%")]
-        if digits.isdigit():
-            conditions += [Beneficiary.national_id.like(f"{digits}%"), Beneficiary.phone.like(f"%{digits.lstrip('0')}%")]
-        return db.session.scalars(select(Beneficiary).where(or_(*conditions), Beneficiary.anonymised_at.is_(None))
-                                  .order_by(Beneficiary.name_search).offset(offset).limit(limit)).all()
 
 
 class OverdueFilter(BaseSQLAFilter):
@@ -186,8 +163,7 @@ class ApplicationAdmin(SecureModelView):
         "notes": {"label": _l("Notes")},
     }
     form_ajax_refs = {
-        "beneficiary": BeneficiaryLoader("beneficiary", db.session, Beneficiary, fields=("name_search",),
-                                         placeholder=_l("Name, national ID or phone"), minimum_input_length=2),
+        "beneficiary": BeneficiaryLoader("beneficiary"),
     }
 
     # -- what each role sees -------------------------------------------

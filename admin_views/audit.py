@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from admin_views.base import ReadOnlyModelView
 from models.audit import AuditEntry

@@ -43,10 +43,10 @@ from flask_admin.babel import Translations as AdminTranslations
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from admin_views.lookups import default_ajax_refs
 from admin_views.performance import (
     capped_count,
     count_cap,
-    default_ajax_refs,
     eager_options,
     search_condition,
 )
@@ -194,7 +194,7 @@ class SecureModelView(ModelView):
     # Index-served search: ((column, mode, normaliser), ...), modes in performance.SEARCH_MODES.
     # When set, the search box uses only these conditions (not ILIKE on column_searchable_list).
     column_searchable_indexed: tuple = ()
-    # Relations to large tables (performance.LARGE_TABLE_LOOKUPS) become ajax lookups
+    # Relations to large tables (admin_views.lookups.LOADERS) become ajax lookups
     # unless the view sets form_ajax_refs itself or turns this off.
     auto_ajax_refs = True
     # Rows fetched per round trip when a CSV export streams.
@@ -202,7 +202,7 @@ class SecureModelView(ModelView):
 
     def __init__(self, model, session, *args, **kwargs):
         if self.form_ajax_refs is None and self.auto_ajax_refs and (self.roles_create or self.roles_edit):
-            refs = default_ajax_refs(model, session, self.form_columns, self.form_excluded_columns or ())
+            refs = default_ajax_refs(model, self.form_columns, self.form_excluded_columns or ())
             if refs:
                 self.form_ajax_refs = refs
         super().__init__(model, session, *args, **kwargs)

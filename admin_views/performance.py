@@ -64,7 +64,7 @@ def capped_count(count_query, page: int | None, page_size: int | None, cap: int)
 
 
 # -- indexed search -----------------------------------------------------------------
-SEARCH_MODES = ("exact", "prefix", "words", "contains")
+SEARCH_MODES = ("exact", "prefix", "contains")
 
 
 def _prefix(column, value: str, dialect: str):
@@ -80,10 +80,9 @@ def search_condition(model, search_spec: Iterable[tuple], text: str, dialect: st
     """OR of one condition per (column, mode, normaliser) in search_spec, for the whole text.
 
     Modes: "exact" (column = value: IDs, phones, reference numbers), "prefix"
-    (column starts with value), "words" (the first word is a prefix, served by
-    the index; every further word must appear somewhere, checked on the few rows
-    the prefix left), "contains" (LIKE '%v%': a scan on SQLite, trigram index on
-    PostgreSQL). A normaliser that raises ValueError or returns "" skips its column.
+    (column starts with value), "contains" (LIKE '%v%': a scan on SQLite, trigram
+    index on PostgreSQL). A normaliser that raises ValueError or returns "" skips
+    its column. (Beneficiary names have their own word index: workflow.registry.name_clause.)
     """
     conditions = []
     for entry in search_spec:
@@ -102,83 +101,37 @@ def search_condition(model, search_spec: Iterable[tuple], text: str, dialect: st
             conditions.append(column == value)
         elif mode == "prefix":
             conditions.append(_prefix(column, value, dialect))
-        elif mode == "contains":
-            conditions.append(column.contains(value, autoescape=True))
         else:
-            first, *rest = value.split()
-            parts = [_prefix(column, first, dialect)]
-            parts += [column.contains(" " + word, autoescape=True) for word in rest]
-            conditions.append(and_(*parts))
+            conditions.append(column.contains(value, autoescape=True))
     return or_(*conditions) if conditions else false()
 
 
 class IndexedAjaxLoader(QueryAjaxModelLoader):
     """Ajax lookup (Select2) that searches with indexed conditions, not ILIKE '%term%'.
 
-    options: search=[(column, mode, normaliser), ...] as in search_condition, order_by.
+    options: search = [(column, mode, normaliser), ...] as in search_condition, or a
+    callable text -> SQL condition (None when the text cannot match); order_by.
     """
 
     def __init__(self, name, session, model, **options):
-        self.search_spec = tuple(options.pop("search"))
-        options.setdefault("fields", [entry[0] for entry in self.search_spec])
+        search = options.pop("search")
+        self.search = search if callable(search) else None
+        self.search_spec = () if callable(search) else tuple(search)
+        options.setdefault("fields", [entry[0] for entry in self.search_spec] or ["id"])
         super().__init__(name, session, model, **options)
+
+    def condition(self, term: str, dialect: str):
+        if self.search is not None:
+            clause = self.search(term or "")
+            return false() if clause is None else clause
+        return search_condition(self.model, self.search_spec, term or "", dialect)
 
     def get_list(self, term: str, offset: int = 0, limit: int = 10):
         query = self.get_query()
-        dialect = query.session.get_bind().dialect.name
-        query = query.filter(search_condition(self.model, self.search_spec, term or "", dialect))
+        query = query.filter(self.condition(term, query.session.get_bind().dialect.name))
         if self.order_by is not None:
             query = query.order_by(self.order_by)
-        return query.offset(offset).limit(limit).all()
-
-
-def _phone_or_empty(text: str) -> str:
-    from workflow.phones import normalize_saudi_mobile
-
-    return normalize_saudi_mobile(text)  # raises ValueError for anything that is not a mobile
-
-
-def _digits(text: str) -> str:
-    from workflow.identity import normalize_digits
-
-    return normalize_digits(text)
-
-
-def _folded(text: str) -> str:
-    from workflow.arabic import fold_arabic
-
-    return fold_arabic(text)
-
-
-def _upper(text: str) -> str:
-    return (text or "").strip().upper()
-
-
-# Large tables: a relation to one of these is edited with an ajax lookup, never a <select>
-# holding the whole table. {model class name: (search spec, order_by attribute name)}.
-LARGE_TABLE_LOOKUPS: dict[str, tuple[tuple, str]] = {
-    "Beneficiary": ((("name_search", "words", _folded), ("national_id", "exact", _digits),
-                     ("phone", "exact", _phone_or_empty)), "name_search"),
-    "Application": ((("reference", "prefix", _upper),), "id"),
-}
-
-
-def default_ajax_refs(model, session, form_columns=None, excluded=()) -> dict:
-    """form_ajax_refs for every relation of `model` (in the form) that points at a large table."""
-    refs = {}
-    for rel in sa_inspect(model).relationships:
-        target = rel.mapper.class_
-        spec = LARGE_TABLE_LOOKUPS.get(target.__name__)
-        if spec is None or rel.viewonly:
-            continue
-        if form_columns is not None and rel.key not in form_columns:
-            continue
-        if rel.key in (excluded or ()):
-            continue
-        search, order = spec
-        refs[rel.key] = IndexedAjaxLoader(rel.key, session, target, search=search,
-                                          order_by=getattr(target, order), page_size=10)
-    return refs
+        return query.offset(offset).limit(min(limit, 20)).all()
 
 
 # -- eager loading -----------------------------------------------------------------------

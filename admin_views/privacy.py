@@ -16,6 +16,7 @@ from wtforms import SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from admin_views.base import SecureModelView, SecureView
+from admin_views.lookups import BeneficiaryLoader
 from extensions import db
 from models.beneficiary import Beneficiary
 from models.privacy import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus
@@ -95,8 +96,7 @@ class PrivacyRequestAdmin(SecureModelView):
         "outcome": {"label": _l("Outcome"), "description": _l("What was done, or why the request was refused.")},
         "closed_on": {"label": _l("Closed on")},
     }
-    form_ajax_refs = {"beneficiary": {"fields": ("name_search", "national_id"), "minimum_input_length": 2,
-                                      "placeholder": _l("Name or national ID")}}
+    form_ajax_refs = {"beneficiary": BeneficiaryLoader("beneficiary")}
 
     def get_query(self):
         query = super().get_query().options(joinedload(PrivacyRequest.beneficiary))

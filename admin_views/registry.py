@@ -10,7 +10,6 @@ from datetime import datetime
 
 from flask import abort, flash, g, has_request_context, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterLike
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import get_locale
@@ -24,6 +23,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
 from admin_views.base import SecureModelView, role_in
+from admin_views.lookups import BeneficiaryLoader
 from extensions import db
 from forms.registry import (
     BeneficiaryForm,
@@ -80,8 +80,9 @@ from workflow.registry import (
     region_label,
     search_clause,
 )
+from workflow.state_machine import EVENT_LABELS, status_label
 from workflow.storage import purge_files
-from workflow.roles import ADMIN_OFFICER, ADMIN_ONLY, ALL, BENEFICIARY_READ, PRIVACY_MASKED, REPORT_ROLES
+from workflow.roles import ADMIN_OFFICER, ADMIN_ONLY, ALL, BENEFICIARY_READ, PRIVACY_MASKED, REPORT_ROLES, Role
 
 CATEGORY = _l("Registry")
 
@@ -142,25 +143,6 @@ class PurgeFilesOnDelete:
 
 
 # --- beneficiary look-ups in forms (folded Arabic search) ------------------------
-
-class BeneficiaryLoader(QueryAjaxModelLoader):
-    """Select2 look-up of beneficiaries by name (any spelling), ID or mobile."""
-
-    def __init__(self, name, **options):
-        super().__init__(name, db.session, Beneficiary, fields=["name_search"], **options)
-
-    def format(self, model):
-        if model is None:
-            return None
-        return model.id, f"{model.full_name} — {mask_national_id(model.national_id)}"
-
-    def get_list(self, term, offset=0, limit=10):
-        clause = search_clause(term)
-        if clause is None:
-            return []
-        query = select(Beneficiary).where(clause).order_by(Beneficiary.name_search)
-        return db.session.scalars(query.offset(offset).limit(min(limit, 20))).all()
-
 
 def _prefill_beneficiary(form):
     """?beneficiary_id=N on a create page (links from the beneficiary's page) pre-selects the person."""
@@ -522,6 +504,9 @@ def warn_duplicates(model: Beneficiary) -> None:
     flash(Markup("{} {}").format(_("Possible duplicate: please check these records."), links), "warning")
 
 
+TIMELINE_LENGTH = 300  # newest entries shown on a beneficiary's page
+
+
 def beneficiary_overview(model: Beneficiary) -> dict:
     """Everything the details page shows besides the fields: duplicates, flags, household, timeline."""
     today = to_local(utcnow()).date()
@@ -550,14 +535,21 @@ def beneficiary_overview(model: Beneficiary) -> dict:
                          "detail": " · ".join(x for x in (str(comm.channel or ""), comm.staff.full_name if comm.staff else "",
                                                           comm.summary[:200]) if x),
                          "url": url_for("communication.details_view", id=comm.id)})
+    # The newest TIMELINE_LENGTH events are all the timeline can show, however many requests there were.
+    # Specialists open only the requests assigned to them (the request list's scope).
+    specialist_id = current_user.id if role_in({Role.SPECIALIST}) else None
+    arrow = "←" if _lang().startswith("ar") else "→"  # from → to, read in the page's direction
     events = db.session.execute(
-        select(ApplicationEvent, Application.reference).join(Application)
-        .where(Application.beneficiary_id == model.id).order_by(ApplicationEvent.at)).all()
-    for event, reference in events:
+        select(ApplicationEvent, Application.reference, Application.assigned_specialist_id).join(Application)
+        .where(Application.beneficiary_id == model.id)
+        .order_by(ApplicationEvent.at.desc(), ApplicationEvent.id.desc()).limit(TIMELINE_LENGTH)).all()
+    for event, reference, assigned_to in events:
+        can_open = specialist_id is None or assigned_to == specialist_id
+        moved = f"{status_label(event.from_status) if event.from_status else '—'} {arrow} {status_label(event.to_status)}"
         timeline.append({"at": event.at, "kind": "request", "icon": "fa-inbox",
-                         "title": f"{reference}: {event.action}",
-                         "detail": f"{event.from_status or '—'} → {event.to_status}" + (f" · {event.note}" if event.note else ""),
-                         "url": ""})
+                         "title": f"{reference}: {EVENT_LABELS.get(event.action, event.action)}",
+                         "detail": moved + (f" · {event.note}" if event.note else ""),
+                         "url": url_for("application.details_view", id=event.application_id) if can_open else ""})
     member_ids = [str(m.id) for m in model.household]
     audit_rows = db.session.scalars(
         select(AuditEntry).where(or_(
@@ -575,7 +567,7 @@ def beneficiary_overview(model: Beneficiary) -> dict:
         "documents": documents,
         "missing": missing_documents(model, today),
         "household": household,
-        "timeline": timeline[:300],
+        "timeline": timeline[:TIMELINE_LENGTH],
         "can_edit": role_in(ADMIN_OFFICER),
         "masked": hide,
     }

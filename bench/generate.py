@@ -150,6 +150,7 @@ class Generator:
         self.start = self.now - timedelta(days=3 * 365)
         self.user_ids: dict[str, list[int]] = defaultdict(list)
         self.ben_created: list[datetime] = []
+        self.folded_names: list[str] = []  # beneficiary id - 1 -> folded full name
         self._hijri_year: dict[date, int] = {}
 
     # reference data ----------------------------------------------------------
@@ -244,12 +245,13 @@ class Generator:
             region = rng.choices(regions, region_weights)[0]
             created = self.start + timedelta(seconds=span * 0.9 * i / self.nb + rng.random() * 3600)
             self.ben_created.append(created)
+            self.folded_names.append(fold_arabic(full_name(first, father, grandfather, family)))
             age_days = rng.randint(18 * 365, 85 * 365)
             income = rng.choice((0, 0, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 7000))
             yield dict(
                 id=bid, national_id=national_id("1" if saudi else "2", ids[i]),
                 first_name=first, father_name=father, grandfather_name=grandfather, family_name=family,
-                name_search=fold_arabic(full_name(first, father, grandfather, family)),
+                name_search=self.folded_names[-1],
                 gender="female" if female else "male",
                 birth_date=self.today - timedelta(days=age_days),
                 nationality="SA" if saudi else rng.choice(N.RESIDENT_NATIONALITIES),
@@ -258,6 +260,14 @@ class Generator:
                     ("single", "married", "married", "divorced", "widowed")),
                 monthly_income=Decimal(income), notes="", created_at=created, updated_at=created,
                 created_by_id=rng.choice(self.user_ids["officer"]), anonymised_at=None)
+
+    def name_words(self):
+        """The name-word search index (models.beneficiary.BeneficiaryNameWord), as the app writes it."""
+        from workflow.arabic import name_words
+
+        for bid, folded in enumerate(self.folded_names, start=1):
+            for word in sorted(name_words(folded)):
+                yield dict(beneficiary_id=bid, word=word)
 
     def household(self):
         rng = random.Random(self.seed * 1000 + 2)
@@ -527,13 +537,12 @@ def generate(url: str, beneficiaries: int, applications: int, seed: int, today: 
         engine = db.engine
         with engine.begin() as conn:
             if engine.dialect.name == "sqlite":
-                from sqlalchemy import text
-
                 conn.exec_driver_sql("PRAGMA synchronous=OFF")
                 conn.exec_driver_sql("PRAGMA cache_size=-200000")
             ins = Inserter(conn, quiet)
             gen.reference_rows(ins, t)
             ins.insert(t["beneficiary"], gen.beneficiaries(), beneficiaries)
+            ins.insert(t["beneficiary_name_word"], gen.name_words(), beneficiaries * 26 // 5, "beneficiary_name_word")
             ins.insert(t["household_member"], gen.household(), beneficiaries * 3, "household_member")
             ins.insert(t["document"], gen.documents(), beneficiaries * 2)
             ins.insert(t["communication"], gen.communications(), beneficiaries * 13 // 7)

@@ -3,6 +3,7 @@ from models.application import Application, ApplicationEvent, ReferenceCounter, 
 from models.audit import AuditEntry
 from models.beneficiary import (
     Beneficiary,
+    BeneficiaryNameWord,
     Communication,
     Declaration,
     DeclarationText,
@@ -21,7 +22,7 @@ from models.user import User
 from models.volunteer import Volunteer, VolunteerField
 
 __all__ = [
-    "AgendaItem", "Application", "ApplicationEvent", "AuditEntry", "Beneficiary", "BreachIncident",
+    "AgendaItem", "Application", "ApplicationEvent", "AuditEntry", "Beneficiary", "BeneficiaryNameWord", "BreachIncident",
     "Channel", "CommitteeSession", "Communication", "Decision", "Declaration", "DeclarationText",
     "Document", "DocumentType", "EligibilityCriterion", "HouseholdMember", "OrganisationProfile",
     "Outcome", "PrivacyRequest", "PublicSubmission", "ReferenceCounter", "Research", "ServiceType",

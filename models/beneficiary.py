@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, delete, insert
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.types import UTCDateTime, utcnow
-from workflow.arabic import fold_arabic, full_name
+from workflow.arabic import NAME_WORD_LENGTH, fold_arabic, full_name, name_words
 
 
 class Gender:
@@ -83,6 +84,56 @@ class Beneficiary(db.Model):
 @db.event.listens_for(Beneficiary, "before_update")
 def _keep_search_name(mapper, connection, target: Beneficiary) -> None:
     target.refresh_search_name()
+
+
+class BeneficiaryNameWord(db.Model):
+    """One word of a beneficiary's folded name (workflow.arabic.name_words): the search index.
+
+    Finding a name by ANY of its words ("العنزي" finds the whole family) with
+    `name_search LIKE '% word%'` reads every row; a range on this table's
+    (word, beneficiary_id) index reads only the matching words. The "C" collation
+    on PostgreSQL makes that range a byte-order prefix range whatever the
+    database's locale. Kept in step by the mapper events below and, for the bulk
+    writes that bypass them, by write_name_words.
+    """
+
+    __tablename__ = "beneficiary_name_word"
+    __table_args__ = (
+        Index("ix_beneficiary_name_word_word", "word", "beneficiary_id"),
+    )
+
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"), primary_key=True)
+    word: Mapped[str] = mapped_column(
+        String(NAME_WORD_LENGTH).with_variant(String(NAME_WORD_LENGTH, collation="C"), "postgresql"),
+        primary_key=True)
+
+
+def write_name_words(connection, beneficiary_id: int, name_search: str, replace: bool = True) -> None:
+    """Replace the indexed words of one beneficiary (for writes that bypass the ORM)."""
+    table = BeneficiaryNameWord.__table__
+    if replace:
+        connection.execute(delete(table).where(table.c.beneficiary_id == beneficiary_id))
+    rows = [{"beneficiary_id": beneficiary_id, "word": w} for w in sorted(name_words(name_search))]
+    if rows:
+        connection.execute(insert(table), rows)
+
+
+@db.event.listens_for(Beneficiary, "after_insert")
+def _index_new_name(mapper, connection, target: Beneficiary) -> None:
+    write_name_words(connection, target.id, target.name_search, replace=False)
+
+
+@db.event.listens_for(Beneficiary, "after_update")
+def _reindex_changed_name(mapper, connection, target: Beneficiary) -> None:
+    if sa_inspect(target).attrs.name_search.history.has_changes():
+        write_name_words(connection, target.id, target.name_search)
+
+
+@db.event.listens_for(Beneficiary, "after_delete")
+def _drop_name_words(mapper, connection, target: Beneficiary) -> None:
+    # SQLite does not enforce the ON DELETE CASCADE unless foreign keys are switched on.
+    table = BeneficiaryNameWord.__table__
+    connection.execute(delete(table).where(table.c.beneficiary_id == target.id))
 
 
 class HouseholdMember(db.Model):

@@ -38,3 +38,45 @@ def fold_arabic(text: str | None) -> str:
 def full_name(*parts: str | None) -> str:
     """Join non-empty name parts with single spaces."""
     return " ".join(" ".join(str(p).split()) for p in parts if p and str(p).strip())
+
+
+# --- name words (the search index) ---------------------------------------------------
+# Compound names written with or without the space: عبد الله / عبدالله, ابو بكر / ابوبكر.
+_COMPOUND_HEADS = ("عبد", "ابو")
+_ARTICLE = "ال"
+# Longest word kept in the index (the column's size); longer tokens are cut.
+NAME_WORD_LENGTH = 80
+
+
+def name_words(folded_name: str) -> set[str]:
+    """The words under which a (folded) name is found by word-prefix search.
+
+    Every word of the name; a family name without its article too (العنزي is
+    also found as عنزي), and a compound name joined (عبد الله also as عبدالله),
+    so the usual ways of typing a name all reach it.
+    """
+    tokens = [t[:NAME_WORD_LENGTH] for t in (folded_name or "").split()]
+    words = set(tokens)
+    for i, token in enumerate(tokens):
+        if token.startswith(_ARTICLE) and len(token) >= len(_ARTICLE) + 3:
+            words.add(token[len(_ARTICLE):])
+        if token in _COMPOUND_HEADS and i + 1 < len(tokens):
+            words.add((token + tokens[i + 1])[:NAME_WORD_LENGTH])
+    return words
+
+
+def name_search_terms(text: str) -> list[str]:
+    """What a person typed in a name search, as folded word prefixes (compound names joined).
+
+    "عبد الله العنزى" -> ["عبدالله", "العنزي"]; each term must begin some word of the name.
+    """
+    tokens = fold_arabic(text).split()
+    terms: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in _COMPOUND_HEADS and i + 1 < len(tokens):
+            token, i = token + tokens[i + 1], i + 1
+        terms.append(token[:NAME_WORD_LENGTH])
+        i += 1
+    return list(dict.fromkeys(terms))

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from hijridate import Gregorian
+from markupsafe import Markup, escape
 
 from flask_babel import get_locale
 
@@ -21,15 +23,21 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(local_zone())
 
 
+@lru_cache(maxsize=8192)
+def _hijri_of(day: date) -> str:
+    # A timeline page shows hundreds of dates over a few days: convert each day once.
+    try:
+        h = Gregorian(day.year, day.month, day.day).to_hijri()
+    except (OverflowError, ValueError):
+        return ""
+    return f"{h.year:04d}-{h.month:02d}-{h.day:02d}"
+
+
 def hijri(value: date | datetime) -> str:
     """'1447-03-23' for 2025-09-15 (Umm al-Qura). Empty outside its supported range."""
     if isinstance(value, datetime):
         value = to_local(value).date()
-    try:
-        h = Gregorian(value.year, value.month, value.day).to_hijri()
-    except (OverflowError, ValueError):
-        return ""
-    return f"{h.year:04d}-{h.month:02d}-{h.day:02d}"
+    return _hijri_of(value)
 
 
 def _suffix() -> str:
@@ -40,16 +48,18 @@ def _suffix() -> str:
     return "هـ" if lang.startswith("ar") else "AH"
 
 
+def _gregorian_and_hijri(value: date | datetime, with_time: bool) -> tuple[str, str]:
+    if isinstance(value, datetime):
+        local = to_local(value)
+        return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d"), _hijri_of(local.date())
+    return value.isoformat(), _hijri_of(value)
+
+
 def dual_date(value: date | datetime | None, with_time: bool = False) -> str:
     """'2025-09-15 (1447-03-23 هـ)'; with_time adds the local time of day."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        local = to_local(value)
-        greg = local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-    else:
-        greg = value.isoformat()
-    h = hijri(value)
+    greg, h = _gregorian_and_hijri(value, with_time)
     return f"{greg} ({h} {_suffix()})" if h else greg
 
 
@@ -65,17 +75,13 @@ def dual_date_html(value: date | datetime | None, with_time: bool = False):
     hyphens stop joining them, so '— 2026-11-22' showed as '22-11-2026'. <bdi> keeps each
     date whole whatever surrounds it; the text (and copy-paste) is unchanged.
     """
-    from markupsafe import Markup, escape
-
-    text = dual_date(value, with_time=with_time)
-    if not text:
+    if value is None:
         return ""
-    greg, _, rest = text.partition(" (")
-    if not rest:
-        return Markup('<bdi class="date" dir="ltr">{}</bdi>').format(greg)
-    hij, _, suffix = rest.rstrip(")").partition(" ")
-    return Markup('<span class="dual-date"><bdi class="date" dir="ltr">{}</bdi> (<bdi dir="ltr">{}</bdi> {})</span>').format(
-        greg, hij, escape(suffix))
+    greg, h = _gregorian_and_hijri(value, with_time)  # digits, '-' and ':' only: nothing to escape
+    if not h:
+        return Markup(f'<bdi class="date" dir="ltr">{greg}</bdi>')
+    return Markup(f'<span class="dual-date"><bdi class="date" dir="ltr">{greg}</bdi> '
+                  f'(<bdi dir="ltr">{h}</bdi> {escape(_suffix())})</span>')
 
 
 def days_left_text(n: int) -> str:

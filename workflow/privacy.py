@@ -24,12 +24,14 @@ from sqlalchemy import and_, delete, exists, insert, or_, select, update
 from extensions import db
 from models.application import Application, ApplicationEvent, Research, Status, research_attachment
 from models.audit import AuditEntry
-from models.beneficiary import Beneficiary, Communication, Declaration, Document, HouseholdMember
+from models.beneficiary import (Beneficiary, Communication, Declaration, Document, HouseholdMember,
+                                write_name_words)
 from models.committee import Decision
 from models.files import StoredFile
 from models.organisation import OrganisationProfile
 from models.privacy import BreachIncident, PrivacyRequest, PrivacyRequestStatus
 from models.types import utcnow
+from workflow.arabic import fold_arabic
 from workflow.audit import _plain, current_actor
 from workflow.dates import to_local
 
@@ -236,10 +238,13 @@ def anonymise(beneficiary: Beneficiary, note: str = "") -> list[str]:
     app_ids = related["application"]
     now = utcnow()
 
+    anonymous_name = fold_arabic(f"{ANONYMOUS_NAME} #{bid}")
     db.session.execute(update(Beneficiary).where(Beneficiary.id == bid).values(
         national_id=f"X{bid:09d}"[-10:], first_name=ANONYMOUS_NAME, father_name="", grandfather_name="",
-        family_name=f"#{bid}", name_search=f"{ANONYMOUS_NAME} #{bid}", phone="", email="", address="",
+        family_name=f"#{bid}", name_search=anonymous_name, phone="", email="", address="",
         district="", notes="", birth_date=_year_only(beneficiary.birth_date), anonymised_at=now, updated_at=now))
+    # The bulk UPDATE bypasses the mapper events: the name-word index must forget the real name too.
+    write_name_words(db.session.connection(), bid, anonymous_name)
     for member in db.session.execute(select(HouseholdMember.id, HouseholdMember.birth_date)
                                      .where(HouseholdMember.beneficiary_id == bid)).all():
         db.session.execute(update(HouseholdMember).where(HouseholdMember.id == member.id).values(

@@ -16,13 +16,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, intersect, or_, select
 from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models.application import Application, Status
 from models.beneficiary import (
     Beneficiary,
+    BeneficiaryNameWord,
     Declaration,
     DeclarationMethod,
     DeclarationText,
@@ -32,7 +33,7 @@ from models.beneficiary import (
 )
 from models.service import ServiceType
 from models.types import utcnow
-from workflow.arabic import fold_arabic, full_name
+from workflow.arabic import fold_arabic, full_name, name_search_terms
 from workflow.dates import to_local
 from workflow.identity import normalize_digits, validate_national_id
 from workflow.phones import normalize_saudi_mobile
@@ -511,16 +512,25 @@ def duplicates_of(beneficiary: Beneficiary) -> list[Duplicate]:
 
 # --- search ---------------------------------------------------------------------
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def name_clause(text: str):
+    """Beneficiaries whose name has, for every word typed, a word beginning with it (any order).
+
+    Folded (احمد finds أحمد, فاطمه finds فاطمة), a family name with or without its
+    article (عنزي finds العنزي), compound names with or without the space
+    (عبدالله / عبد الله). Each word is a range on the name-word index
+    (models.beneficiary.BeneficiaryNameWord), never a scan of the names.
+    """
+    terms = name_search_terms(text)
+    if not terms:
+        return None
+    word = BeneficiaryNameWord.word
+    matches = [select(BeneficiaryNameWord.beneficiary_id).where(word >= term, word < term + "\U0010ffff")
+               for term in terms]
+    return Beneficiary.id.in_(matches[0] if len(matches) == 1 else intersect(*matches))
 
 
 def search_clause(query: str):
-    """SQL condition for the beneficiary search box: name (folded, prefix of any word), ID, phone.
-
-    Name matching runs on the indexed `name_search` column, which holds the
-    folded full name, so `احمد` finds `أحمد` and `فاطمه` finds `فاطمة`.
-    """
+    """SQL condition for the beneficiary search box: name (see name_clause), ID prefix, phone."""
     text = " ".join(str(query or "").split())
     if not text:
         return None
@@ -528,13 +538,10 @@ def search_clause(query: str):
     digits = normalize_digits(text).replace("(", "").replace(")", "")
     plain = digits.lstrip("+")
     is_number = all(ch.isdigit() or ch in " +-()" for ch in text)  # Arabic-Indic digits too
-    folded = fold_arabic(text)
-    if folded and not is_number:  # a number is never part of a name: no name scan for IDs
-        pattern = _like_escape(folded)
-        # The name's beginning as an index range (SQLite's LIKE is case-insensitive and cannot use
-        # the index); any later word with LIKE '% word%'.
-        conditions.append(and_(Beneficiary.name_search >= folded, Beneficiary.name_search < folded + "\U0010ffff"))
-        conditions.append(Beneficiary.name_search.like(f"% {pattern}%", escape="\\"))
+    if not is_number:  # a number is never part of a name: no name search for IDs
+        by_name = name_clause(text)
+        if by_name is not None:
+            conditions.append(by_name)
     if plain.isdigit() and len(plain) >= 3:
         # ID prefix as an index range (IDs are digits only).
         conditions.append(and_(Beneficiary.national_id >= plain, Beneficiary.national_id < plain + ":"))

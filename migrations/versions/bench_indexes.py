@@ -3,9 +3,9 @@
 On PostgreSQL also (not in the models, so autogenerate on PostgreSQL lists them as
 removable: keep them):
 - text_pattern_ops indexes for prefix search (LIKE 'q%') on the folded name and on
-  request references, whatever the database collation;
-- a trigram (pg_trgm) GIN index on the folded name for contains-search, when the
-  extension can be created (skipped with a notice otherwise).
+  request references, whatever the database collation. (The one on the folded name,
+  and a trigram index this migration used to make, are dropped again by perf2, whose
+  name-word index serves name search.)
 
 Revision ID: bench1
 Revises: 0002
@@ -43,17 +43,8 @@ def upgrade():
     if bind.dialect.name == "postgresql":
         op.execute("CREATE INDEX ix_beneficiary_name_search_pattern ON beneficiary (name_search text_pattern_ops)")
         op.execute("CREATE INDEX ix_application_reference_pattern ON application (reference text_pattern_ops)")
-        # CREATE EXTENSION needs rights the application's role may not have: try in a savepoint.
-        savepoint = bind.begin_nested()
-        try:
-            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-            bind.exec_driver_sql("CREATE INDEX ix_beneficiary_name_search_trgm ON beneficiary "
-                                 "USING gin (name_search gin_trgm_ops)")
-            savepoint.commit()
-        except Exception as exc:  # noqa: BLE001 - any refusal leaves the other indexes in place
-            savepoint.rollback()
-            print(f"notice: trigram index on beneficiary.name_search skipped ({exc.__class__.__name__}); "
-                  "ask the database owner to run CREATE EXTENSION pg_trgm and re-create it")
+        # (This migration also made a pg_trgm index on name_search for "contains" search; the
+        # name-word index of migration perf2 replaced that search and perf2 drops it.)
 
 
 def downgrade():

@@ -52,3 +52,23 @@ def test_full_name():
     assert full_name("Ahmed  Ali", "Saleh") == "Ahmed Ali Saleh"
     assert full_name() == ""
     assert full_name(None, "") == ""
+
+
+def test_name_words_cover_the_usual_spellings():
+    from workflow.arabic import name_words
+
+    words = name_words(fold_arabic("عبد الله بن محمد العنزي"))
+    assert words == {"عبد", "الله", "بن", "محمد", "العنزي", "عنزي", "عبدالله"}
+    assert name_words(fold_arabic("ال سعود")) == {"ال", "سعود"}  # a separate article is a word of its own
+    assert "له" not in name_words("الله")  # the article is only dropped from longer words
+    assert name_words("") == set()
+
+
+def test_name_search_terms_join_compound_names():
+    from workflow.arabic import name_search_terms
+
+    assert name_search_terms("عبد الله العنزى") == ["عبدالله", "العنزي"]
+    assert name_search_terms("عبدالله") == ["عبدالله"]
+    assert name_search_terms("  أحمد  احمد ") == ["احمد"]
+    assert name_search_terms("عبد") == ["عبد"]
+    assert name_search_terms("") == []

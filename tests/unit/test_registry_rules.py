@@ -200,7 +200,8 @@ def test_duplicates_by_phone_name_and_birth(app):
 
 @pytest.mark.parametrize("query,found", [
     ("احمد", True), ("أحمد", True), ("إحمد", True), ("ٱحمد", True), ("محمد", True), ("علي", True),
-    ("الغامدى", True), ("احمد محمد", True), ("حمد", False), ("غامدي", False),
+    ("الغامدى", True), ("احمد محمد", True), ("حمد", False), ("غامدي", True), ("محمد احمد", True),
+    ("احمد الشمري", False), ("امد", False),
     ("1058", True), ("١٠٥٨٥٢٩٩٤٠", True), ("0551138821", True), ("٠٥٥ ١١٣ ٨٨٢١", True), ("8821", True),
     ("9999", False), ("%", False), ("_", False),
 ])
@@ -214,6 +215,45 @@ def test_search_taa_marbuta_and_tatweel(app):
     make_beneficiary(first_name="فاطمة", family_name="الزهراني", gender="female")
     for query in ("فاطمه", "فاطمة", "فـاطمة", "فَاطِمَة"):
         assert db.session.query(Beneficiary).filter(search_clause(query)).count() == 1, query
+
+
+def _words(beneficiary_id):
+    from models.beneficiary import BeneficiaryNameWord
+
+    return set(db.session.scalars(db.select(BeneficiaryNameWord.word)
+                                  .where(BeneficiaryNameWord.beneficiary_id == beneficiary_id)))
+
+
+def _found_ids(query):
+    return [b.id for b in db.session.query(Beneficiary).filter(search_clause(query)).order_by(Beneficiary.id)]
+
+
+def test_name_word_index_follows_every_change_of_the_name(app):
+    b = make_beneficiary(first_name="عبد الله", family_name="العنزي")
+    assert _words(b.id) == {"عبد", "الله", "عبدالله", "محمد", "علي", "العنزي", "عنزي"}
+    assert _found_ids("عبدالله") == [b.id] and _found_ids("عبد الله العنزي") == [b.id]
+
+    b.family_name = "الشمري"  # a corrected name is found under the new name only
+    db.session.commit()
+    assert _found_ids("الشمري") == [b.id] and _found_ids("العنزي") == []
+
+    b.city = "سكاكا"  # other edits leave the index alone
+    db.session.commit()
+    assert "شمري" in _words(b.id)
+
+    db.session.delete(b)
+    db.session.commit()
+    assert _words(b.id) == set()
+
+
+def test_anonymised_names_are_no_longer_found(app):
+    from workflow.privacy import anonymise
+
+    b = make_beneficiary()
+    anonymise(b)
+    db.session.commit()
+    assert _found_ids("الغامدي") == [] and _found_ids("احمد") == []
+    assert not _words(b.id) & {"احمد", "محمد", "علي", "الغامدي", "غامدي"}
 
 
 def test_name_search_column_is_the_folded_full_name(app):

@@ -261,6 +261,26 @@ def test_details_are_audited_and_show_the_timeline(app, seeded, client, login_as
         as_text=True)
 
 
+def test_timeline_names_request_steps_and_links_the_request(app, seeded, client, login_as, users):
+    from tests import factories
+
+    person = make_beneficiary()
+    request_ = factories.application(person, actor=users["officer"])
+    db.session.commit()
+    client = _en(login_as("officer"))
+    html = client.get(f"/admin/beneficiary/details/?id={person.id}").get_data(as_text=True)
+    step = re.search(r'data-kind="request">(.*?)</li>', html, re.S).group(1)
+    assert f'href="/admin/application/details/?id={request_.id}"' in step
+    assert f"{request_.reference}: Received" in step and "— → Received" in step  # labels, not codes
+    assert "receive<" not in step and "received" not in step
+    arabic = client.get(f"/admin/beneficiary/details/?id={person.id}&lang=ar").get_data(as_text=True)
+    assert "receive" not in re.search(r'data-kind="request">(.*?)</li>', arabic, re.S).group(1)
+    # A specialist is not sent to a request that is not theirs (the request list would not show it).
+    specialist = _en(login(client, users["specialist"].email))
+    html = specialist.get(f"/admin/beneficiary/details/?id={person.id}").get_data(as_text=True)
+    assert "/admin/application/details/" not in re.search(r'data-kind="request">(.*?)</li>', html, re.S).group(1)
+
+
 @pytest.mark.parametrize("role,masked", [("officer", False), ("viewer", True), ("committee", True)])
 def test_export_csv_masks_and_escapes(app, seeded, client, users, role, masked):
     make_beneficiary(notes="=HYPERLINK(\"http://x\")", city="=cmd")
