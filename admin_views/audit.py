@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -49,6 +50,10 @@ def _changes(view, context, model, name):
     return Markup('<div class="audit-changes" dir="ltr">{}</div>').format(Markup("").join(rows))
 
 
+def _lowered(text: str) -> str:
+    return (text or "").strip().lower()
+
+
 class AuditAdmin(ReadOnlyModelView):
     roles_read = ADMIN_ONLY
     roles_export = ADMIN_ONLY
@@ -56,7 +61,11 @@ class AuditAdmin(ReadOnlyModelView):
     column_default_sort = ("id", True)
     column_list = ("at", "actor", "action", "table_name", "record_id", "changes", "note")
     column_filters = ("actor", "action", "table_name", "record_id", "at")
-    column_searchable_list = ("actor", "table_name", "record_id", "note")
+    column_searchable_list = ("actor", "table_name", "record_id")
+    # The start of who acted (an email), a record type or a record number, each from an index:
+    # ILIKE '%q%' over four columns read the whole trail (150,000 rows) for every search.
+    column_searchable_indexed = (("actor", "prefix", _lowered), ("table_name", "exact", _lowered),
+                                 ("record_id", "exact", str.strip))
     column_labels = {
         "at": _l("Time"), "actor": _l("By"), "action": _l("Action"), "table_name": _l("Record type"),
         "record_id": _l("Record"), "changes": _l("Changes"), "note": _l("Note"), "user": _l("User"),
@@ -73,3 +82,6 @@ class AuditAdmin(ReadOnlyModelView):
 
     def __init__(self, db, **kwargs):
         super().__init__(AuditEntry, db, **kwargs)
+
+    def search_placeholder(self):
+        return _("Email of the person, record type or number")

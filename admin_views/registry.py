@@ -7,6 +7,7 @@ fields and pick what each role sees (masked ID and phone for viewer/committee).
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import abort, flash, g, has_request_context, request, url_for
 from flask_admin import expose
@@ -33,7 +34,7 @@ from forms.registry import (
     relation_choices,
     show_problems,
 )
-from models.application import Application, ApplicationEvent
+from models.application import Application, ApplicationEvent, Status
 from models.audit import AuditEntry
 from models.beneficiary import (
     Beneficiary,
@@ -543,13 +544,18 @@ def beneficiary_overview(model: Beneficiary) -> dict:
         select(ApplicationEvent, Application.reference, Application.assigned_specialist_id).join(Application)
         .where(Application.beneficiary_id == model.id)
         .order_by(ApplicationEvent.at.desc(), ApplicationEvent.id.desc()).limit(TIMELINE_LENGTH)).all()
+    # Up to 300 rows: translate each label and build the link once, not per row.
+    steps = {name: str(label) for name, label in EVENT_LABELS.items()}
+    statuses = {name: status_label(name) for name in Status.ALL}
+    request_page = url_for("application.details_view")
     for event, reference, assigned_to in events:
         can_open = specialist_id is None or assigned_to == specialist_id
-        moved = f"{status_label(event.from_status) if event.from_status else '—'} {arrow} {status_label(event.to_status)}"
+        moved = (f"{statuses.get(event.from_status, event.from_status) if event.from_status else '—'} {arrow} "
+                 f"{statuses.get(event.to_status, event.to_status)}")
         timeline.append({"at": event.at, "kind": "request", "icon": "fa-inbox",
-                         "title": f"{reference}: {EVENT_LABELS.get(event.action, event.action)}",
+                         "title": f"{reference}: {steps.get(event.action, event.action)}",
                          "detail": moved + (f" · {event.note}" if event.note else ""),
-                         "url": url_for("application.details_view", id=event.application_id) if can_open else ""})
+                         "url": f"{request_page}?{urlencode({'id': event.application_id})}" if can_open else ""})
     member_ids = [str(m.id) for m in model.household]
     audit_rows = db.session.scalars(
         select(AuditEntry).where(or_(

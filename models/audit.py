@@ -14,8 +14,9 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
     __table_args__ = (
         Index("ix_audit_entry_record", "table_name", "record_id"),
-        # Filter and search by who acted (bench1).
+        # Filter and search by who acted (bench1), search by record number (perf3).
         Index("ix_audit_entry_actor", "actor"),
+        Index("ix_audit_entry_record_id", "record_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,9 +11,9 @@ from alembic.migration import MigrationContext
 
 from extensions import db
 
-# Made by migration bench1 on PostgreSQL only (prefix search on reference numbers); not in the
-# models because SQLite has no such index type.
-POSTGRES_ONLY_INDEXES = {"ix_application_reference_pattern"}
+# Made by migrations bench1 and perf3 on PostgreSQL only (prefix search on reference numbers and
+# on the audit trail's actor, whatever the collation); not in the models: SQLite has no such index type.
+POSTGRES_ONLY_INDEXES = {"ix_application_reference_pattern", "ix_audit_entry_actor_pattern"}
 
 
 def _include(obj, name, type_, reflected, compare_to):

@@ -79,3 +79,21 @@ def test_eager_options_follow_dotted_paths():
 
 def test_capped_count_prints_with_a_plus():
     assert str(CappedCount(10000)) == "10,000+" and CappedCount(10000) + 1 == 10001
+
+
+def test_name_search_reads_the_word_index_not_the_names(app):
+    """On SQLite (the laptop default) the any-word search is an index range, never a table scan."""
+    import pytest
+    from sqlalchemy import select
+
+    from workflow.registry import search_clause
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans tiny test tables as sequential scans; bench/ measures it at size")
+    stmt = select(Beneficiary.id).where(search_clause("احمد العنزي")).order_by(Beneficiary.created_at.desc()).limit(25)
+    compiled = stmt.compile(dialect=db.engine.dialect)
+    params = tuple(compiled.params[name] for name in compiled.positiontup)
+    with db.engine.connect() as connection:
+        plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params)]
+    assert any("ix_beneficiary_name_word_word" in step for step in plan), plan
+    assert not any(step.startswith("SCAN") and "beneficiary" in step for step in plan), plan

@@ -1,4 +1,6 @@
 """Admins manage users and roles; nobody raises their own role; the CLI adds users."""
+import re
+
 from extensions import db
 from models.user import User
 from tests.conftest import csrf_token, login
@@ -76,6 +78,29 @@ def test_role_changes_are_in_the_audit_trail(client, users):
     assert client.get(f"/admin/auditentry/edit/?id={entry.id}").status_code == 403
     token = _form(client, "/admin/auditentry/")
     assert client.post("/admin/auditentry/delete/", data={"id": entry.id, "csrf_token": token}).status_code == 403
+
+
+def test_audit_search_by_person_record_type_or_number(client, users):
+    from models.audit import AuditEntry
+
+    db.session.add_all([
+        AuditEntry(actor="officer@example.org", action="update", table_name="beneficiary", record_id="41"),
+        AuditEntry(actor="specialist@example.org", action="view", table_name="application", record_id="7"),
+    ])
+    db.session.commit()
+    login(client, "admin@example.org")
+
+    def rows(text):
+        html = client.get("/admin/auditentry/", query_string={"search": text}).get_data(as_text=True)
+        return set(re.findall(r'<td class="col-actor">\s*(\S+?)\s*</td>', html))
+
+    assert rows("Officer") == {"officer@example.org"}  # the start of the email, any case
+    assert rows("specialist@example.org") == {"specialist@example.org"}
+    assert rows("application") == {"specialist@example.org"}  # a record type
+    assert rows("41") == {"officer@example.org"}  # a record number, exactly
+    assert rows("410") == set() and rows("example.org") == set()  # not the middle of a value
+    html = client.get("/admin/auditentry/").get_data(as_text=True)
+    assert 'placeholder="البريد الإلكتروني للشخص، أو نوع السجل أو رقمه"' in html  # Arabic by default
 
 
 def test_cli_creates_users_and_bootstraps_the_first_admin(app, monkeypatch):
