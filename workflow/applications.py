@@ -72,7 +72,7 @@ def overdue_clause(today: date | None = None):
 
 def overdue_count(today: date | None = None) -> int:
     """How many requests are past their decision date without a decision (for the dashboard)."""
-    return db.session.scalar(select(func.count(Application.id)).where(overdue_clause(today))) or 0
+    return db.session.scalar(select(func.count()).select_from(Application).where(overdue_clause(today))) or 0
 
 
 def record_transition(application: Application, action: str, to_status: str, actor=None, note: str = "") -> ApplicationEvent:

@@ -200,6 +200,24 @@ def item_label(item: dict) -> str:
     return f"{label}: {item['subject']}" if item.get("subject") else label
 
 
+def seen_label(field: str, seen: str) -> str:
+    """A criterion's value as people read it: سعودي, not SA; أنثى, not female; نعم, not yes."""
+    from workflow.policy import current_lang
+    from workflow.registry import GENDER_LABELS, MARITAL_LABELS, nationality_label, region_label
+
+    if field == "nationality":
+        return nationality_label(seen, current_lang())
+    if field == "gender":
+        return str(GENDER_LABELS.get(seen, seen))
+    if field == "marital_status":
+        return str(MARITAL_LABELS.get(seen, seen))
+    if field == "region":
+        return region_label(seen)
+    if seen in ("yes", "no"):  # the yes/no fields (eligibility._display)
+        return _("Yes") if seen == "yes" else _("No")
+    return seen
+
+
 def item_detail(item: dict) -> str:
     params = item.get("params") or {}
     if "reason_text" in params:
@@ -212,7 +230,7 @@ def item_detail(item: dict) -> str:
         except (KeyError, TypeError, ValueError):
             text = str(REASONS[reason])
     if item.get("code") == "criterion" and item.get("seen"):
-        seen = _("value seen: %(value)s", value=item["seen"])
+        seen = _("value seen: %(value)s", value=seen_label(params.get("field", ""), item["seen"]))
         text = f"{text} — {seen}" if text else seen
     return text
 

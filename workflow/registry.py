@@ -563,7 +563,7 @@ def open_request_counts(beneficiary_ids: Iterable[int]) -> dict[int, int]:
     if not ids:
         return {}
     rows = db.session.execute(
-        select(Application.beneficiary_id, func.count(Application.id))
+        select(Application.beneficiary_id, func.count())
         .where(Application.beneficiary_id.in_(ids), Application.status.in_(Status.OPEN))
         .group_by(Application.beneficiary_id))
     return {bid: count for bid, count in rows}

@@ -276,7 +276,7 @@ def decision_time(rf: ReportFilter, today: date | None = None) -> dict:
             days.append((decided_day - received_day).days)
             if decided_day <= due:
                 within += 1
-    overdue_now = db.session.scalar(select(func.count(Application.id))
+    overdue_now = db.session.scalar(select(func.count()).select_from(Application)
                                     .where(overdue_clause(today), *rf.application_clauses()))
     return {
         "decided": len(days),

@@ -89,6 +89,12 @@ def test_criteria_pass_fail_unknown_with_value_seen(app, users):
     assert info.value.items == checklist.run_checklist(application)
     detail = checklist.item_detail(crit[4])
     assert "2" in detail
+    # Codes are shown as words, in the reader's language.
+    assert "Saudi Arabia" in checklist.item_detail(crit[0]) and "SA" not in checklist.item_detail(crit[0])
+    from flask_babel import force_locale
+
+    with force_locale("ar"):
+        assert "السعودية" in checklist.item_detail(crit[0])
 
 
 def test_unknown_blocks_and_missing_items_ask_for_data(app):
