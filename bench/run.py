@@ -297,7 +297,8 @@ def machine() -> dict:
                          if line.startswith("model name")), "") if Path("/proc/cpuinfo").exists() else ""}
 
 
-def print_table(results: list[dict], out=sys.stdout) -> None:
+def print_table(results: list[dict], out=None) -> None:
+    out = out or sys.stdout  # looked up at call time (a default argument would pin the import-time stream)
     head = f"{'scenario':<30} {'status':<8} {'p50 ms':>8} {'p95 ms':>8} {'target':>7} {'queries':>8}  notes"
     out.write(head + "\n" + "-" * len(head) + "\n")
     for r in results:
