@@ -470,7 +470,9 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
 
     # -- details ----------------------------------------------------------------
     def details_extras(self, model: Beneficiary) -> dict:
-        return beneficiary_overview(model)
+        # The newest entries first; "Show older entries" asks for the long timeline.
+        whole = request.args.get("timeline") == "all"
+        return beneficiary_overview(model, TIMELINE_LONG if whole else TIMELINE_LENGTH)
 
     @expose("/<int:beneficiary_id>/declaration.print")
     def declaration_print(self, beneficiary_id: int):
@@ -515,10 +517,11 @@ def warn_duplicates(model: Beneficiary) -> None:
     flash(Markup("{} {}").format(_("Possible duplicate: please check these records."), links), "warning")
 
 
-TIMELINE_LENGTH = 300  # newest entries shown on a beneficiary's page
+TIMELINE_LENGTH = 100  # newest entries shown on a beneficiary's page
+TIMELINE_LONG = 1000  # with "Show older entries"
 
 
-def beneficiary_overview(model: Beneficiary) -> dict:
+def beneficiary_overview(model: Beneficiary, limit: int = TIMELINE_LENGTH) -> dict:
     """Everything the details page shows besides the fields: duplicates, flags, household, timeline."""
     today = to_local(utcnow()).date()
     hide = masked()
@@ -546,15 +549,16 @@ def beneficiary_overview(model: Beneficiary) -> dict:
                          "detail": " · ".join(x for x in (str(comm.channel or ""), comm.staff.full_name if comm.staff else "",
                                                           comm.summary[:200]) if x),
                          "url": url_for("communication.details_view", id=comm.id)})
-    # The newest TIMELINE_LENGTH events are all the timeline can show, however many requests there were.
+    # The newest `limit` events are all the timeline can show, however many requests there were
+    # (one more tells whether older entries exist).
     # Specialists open only the requests assigned to them (the request list's scope).
     specialist_id = current_user.id if role_in({Role.SPECIALIST}) else None
     arrow = "←" if _lang().startswith("ar") else "→"  # from → to, read in the page's direction
     events = db.session.execute(
         select(ApplicationEvent, Application.reference, Application.assigned_specialist_id).join(Application)
         .where(Application.beneficiary_id == model.id)
-        .order_by(ApplicationEvent.at.desc(), ApplicationEvent.id.desc()).limit(TIMELINE_LENGTH)).all()
-    # Up to 300 rows: translate each label and build the link once, not per row.
+        .order_by(ApplicationEvent.at.desc(), ApplicationEvent.id.desc()).limit(limit + 1)).all()
+    # Up to `limit` rows: translate each label and build the link once, not per row.
     steps = {name: str(label) for name, label in EVENT_LABELS.items()}
     statuses = {name: status_label(name) for name in Status.ALL}
     request_page = url_for("application.details_view")
@@ -571,7 +575,8 @@ def beneficiary_overview(model: Beneficiary) -> dict:
         select(AuditEntry).where(or_(
             and_(AuditEntry.table_name == "beneficiary", AuditEntry.record_id == str(model.id)),
             and_(AuditEntry.table_name == "household_member", AuditEntry.record_id.in_(member_ids or ["-"]))),
-            AuditEntry.action.in_(("create", "update", "delete"))).order_by(AuditEntry.id.desc()).limit(100)).all()
+            AuditEntry.action.in_(("create", "update", "delete")))
+        .order_by(AuditEntry.id.desc()).limit(limit + 1)).all()
     for entry in audit_rows:
         timeline.append({"at": entry.at, "kind": "change", "icon": "fa-history",
                          "title": _("%(who)s: %(action)s", who=entry.actor,
@@ -583,7 +588,8 @@ def beneficiary_overview(model: Beneficiary) -> dict:
         "documents": documents,
         "missing": missing_documents(model, today),
         "household": household,
-        "timeline": timeline[:TIMELINE_LENGTH],
+        "timeline": timeline[:limit],
+        "timeline_more": len(timeline) > limit,
         "can_edit": role_in(ADMIN_OFFICER),
         "masked": hide,
     }

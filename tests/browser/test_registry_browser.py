@@ -93,15 +93,24 @@ def test_officer_registers_uploads_and_finds_by_variant_spelling(server, page, t
     assert "صورة الهوية.png" in page.inner_text("#documents")
     page.screenshot(path=str(shots / "2-details-ar.png"), full_page=True)
 
-    # 3. Find the person by another spelling: احمد (no hamza) for أحمد.
+    # 3. Find the person by another spelling: احمد (no hamza) for أحمد, then by ID. What is typed
+    #    is posted, never put in the address: the URL carries a short key (?q=...).
     page.goto(f"{base}/admin/beneficiary/")
     page.fill("input[name=search]", "احمد")
     page.keyboard.press("Enter")
-    page.wait_for_url("**search=*")
+    page.wait_for_url("**q=*")
+    assert "search=" not in page.url and "%D8%A7" not in page.url
     rows = page.inner_text("table.model-list")
     assert "أحمد محمد عبدالله الغامدي" in rows
     assert "1058529940" in rows
     page.screenshot(path=str(shots / "3-search-ar.png"), full_page=True)
+    first_key = page.url
+    page.fill("input[name=search]", "١٠٥٨٥٢٩٩٤٠")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url != first_key and "1058529940" not in page.url and "q=" in page.url
+    assert page.input_value("input[name=search]") == "١٠٥٨٥٢٩٩٤٠"
+    assert "أحمد محمد عبدالله الغامدي" in page.inner_text("table.model-list")
 
     # 4. The same page in English, left to right.
     page.goto(f"{base}/admin/beneficiary/details/?id={person.id}&lang=en")

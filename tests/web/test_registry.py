@@ -210,6 +210,42 @@ def test_search_box(app, seeded, login_as, query):
     assert "الزهراني" not in html
 
 
+def test_typed_search_never_reaches_a_url(app, seeded, login_as):
+    """The search box posts; links carry a short key, not the national ID that was typed."""
+    make_beneficiary()
+    for i in range(30):  # two pages of other people, so the pager has links
+        make_beneficiary(national_id=luhn_id(f"12{i:07d}"), phone=f"05612{i:05d}", first_name="فاطمة",
+                         father_name="سعد", grandfather_name="", family_name="الزهراني", gender="female")
+    client = login_as("officer")
+    token = _token(client, "/admin/beneficiary/")
+    response = client.post("/admin/beneficiary/", data={"search": "١٠٥٨٥٢٩٩٤٠", "csrf_token": token})
+    assert response.status_code == 302
+    target = response.headers["Location"]
+    assert "1058529940" not in target and "%D9%A1" not in target and "q=" in target
+    html = client.get(target).get_data(as_text=True)
+    assert "الغامدي" in html and "الزهراني" not in html
+    assert 'value="١٠٥٨٥٢٩٩٤٠"' in html  # the box still shows what was typed
+    links = re.findall(r'href="(/admin/beneficiary/[^"]*)"', html)
+    assert links and not any("search=" in link or "1058529940" in link for link in links)
+
+    # A name search across pages: the pager's links keep the search by its key only.
+    response = client.post("/admin/beneficiary/", data={"search": "فاطمة الزهراني", "csrf_token": token})
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "الغامدي" not in html and html.count("الزهراني") >= 25
+    pages = [link for link in re.findall(r'href="(/admin/beneficiary/\?[^"]*page=1[^"]*)"', html)]
+    assert pages and all("q=" in link and "search=" not in link for link in pages)
+    second = client.get(pages[0].replace("&amp;", "&")).get_data(as_text=True)
+    assert "الزهراني" in second and "الغامدي" not in second
+    # Clearing the search drops the key.
+    clear = re.search(r'<a href="([^"]*)" class="align-middle">', html).group(1)
+    assert "q=" not in clear
+
+    # An unknown key (another session's, or forgotten) is no search at all; a POST needs its CSRF token.
+    unfiltered = client.get("/admin/beneficiary/?q=nonsense").get_data(as_text=True)
+    assert "الزهراني" in unfiltered and "الغامدي" not in unfiltered.split("<table")[0]
+    assert client.post("/admin/beneficiary/", data={"search": "1058529940"}).status_code == 400
+
+
 def test_filters(app, seeded, login_as):
     make_beneficiary()
     make_beneficiary(national_id="1000000008", phone="0561234567", first_name="فاطمة", father_name="سعد",
@@ -259,6 +295,25 @@ def test_details_are_audited_and_show_the_timeline(app, seeded, client, login_as
     officer = _en(login(client, users["officer"].email))
     assert 'id="beneficiary-actions"' in officer.get(f"/admin/beneficiary/details/?id={person.id}").get_data(
         as_text=True)
+
+
+def test_long_timeline_shows_the_newest_and_offers_the_rest(app, seeded, client, login_as, users):
+    from datetime import datetime, timedelta, timezone
+
+    person = make_beneficiary()
+    channel = db.session.scalar(select(Channel).where(Channel.code == "phone"))
+    start = datetime(2025, 1, 1, 9, tzinfo=timezone.utc)
+    db.session.add_all([Communication(beneficiary=person, channel=channel, direction="incoming", at=start + timedelta(days=i),
+                                      subject=f"مكالمة رقم {i}", staff_id=users["officer"].id) for i in range(120)])
+    db.session.commit()
+    client = login_as("officer")
+    html = client.get(f"/admin/beneficiary/details/?id={person.id}").get_data(as_text=True)
+    assert html.count('<li class="list-group-item" data-kind=') == 100
+    assert "مكالمة رقم 119<" in html and "مكالمة رقم 5<" not in html  # the newest first
+    older = re.search(r'id="timeline-older" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    whole = client.get(older).get_data(as_text=True)
+    assert whole.count('<li class="list-group-item" data-kind=') == 121  # 120 calls and the creation
+    assert "مكالمة رقم 0<" in whole and 'id="timeline-older"' not in whole
 
 
 def test_timeline_names_request_steps_and_links_the_request(app, seeded, client, login_as, users):
