@@ -83,6 +83,11 @@ def app(database_url, tmp_path):
     set_cli_actor("system")  # a CLI test earlier in this process may have named another actor
     with app.app_context():
         _empty_tables()
+        # Rate-limit counters live in the process (memory://): a window opened by an earlier
+        # test must not run out, or fill up, in the middle of this one.
+        from extensions import limiter
+
+        limiter.reset()
         yield app
         db.session.remove()
 
