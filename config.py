@@ -58,6 +58,9 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
         "WTF_I18N_ENABLED": True,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Always explicit: Flask-Limiter otherwise keeps the last app's setting for the next one
+        # in the same process (the benchmark turns limits off for its own app).
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
         # Public forms (volunteer, request, status, survey): sends per IP address, per form.
