@@ -178,13 +178,6 @@ class ApplicationAdmin(SecureModelView):
     def get_count_query(self):
         return self._scope(super().get_count_query())
 
-    @expose("/ajax/lookup/")
-    def ajax_lookup(self):
-        # The lookup shows national IDs: only for those who create requests.
-        if not self.can_create:
-            abort(403)
-        return super().ajax_lookup()
-
     # -- create / edit ----------------------------------------------------
     def create_model(self, form):
         try:

@@ -22,6 +22,7 @@ admin_views/performance.py and docs/bench.md):
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date, datetime
 from collections.abc import Iterable
 from urllib.parse import quote
@@ -329,6 +330,22 @@ class SecureModelView(ModelView):
                 args[SEARCH_KEY_ARG] = remember_search(text)
             return redirect(self.get_url(".index_view", **args))
         return super().index_view()
+
+    @expose("/ajax/lookup/", methods=("GET", "POST"))
+    def ajax_lookup(self):
+        """A form's search-as-you-type field. static/js/app.js sends it as a POST (CSRF header), so
+        the name or ID being typed is not in a URL; GET (?query=) still answers without it.
+        Only for those who fill the forms it serves (results show names and IDs)."""
+        if not (self.can_create or self.can_edit):
+            abort(403)
+        values = request.values  # the field's name is in its URL; what was typed is in the body when posted
+        loader = self._form_ajax_refs.get(values.get("name") or "")
+        if not loader:
+            abort(404)
+        rows = loader.get_list(values.get("query") or "", values.get("offset", 0, type=int) or 0,
+                               min(values.get("limit", 10, type=int) or 10, 20))
+        return Response(json.dumps([loader.format(m) for m in rows], ensure_ascii=False),
+                        mimetype="application/json")
 
     def _get_list_extra_args(self):
         view_args = super()._get_list_extra_args()

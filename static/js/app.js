@@ -1,10 +1,14 @@
-// List search boxes post what is typed (admin_views/base.py SecureModelView.index_view):
-// national IDs, mobile numbers and names then never appear in a URL, the browser history,
-// a Referer header or the server's access log. Without this script the box still works.
+// Keep what staff type (national IDs, mobile numbers, names) out of URLs, where the browser
+// history, Referer headers and server access logs would keep it. The server side is in
+// admin_views/base.py (SecureModelView.index_view and ajax_lookup); without this script both
+// still work the Flask-Admin way, with the text in the query string.
 (function () {
   "use strict";
   var meta = document.querySelector('meta[name="csrf-token"]');
   if (!meta) { return; }
+  var csrf = meta.getAttribute("content");
+
+  // 1. List search boxes post what is typed; the list's links then carry a short key (?q=).
   var forms = document.querySelectorAll('form[role="search"]');
   Array.prototype.forEach.call(forms, function (form) {
     if ((form.getAttribute("method") || "get").toLowerCase() !== "get") { return; }
@@ -12,7 +16,18 @@
     var token = document.createElement("input");
     token.type = "hidden";
     token.name = "csrf_token";
-    token.value = meta.getAttribute("content");
+    token.value = csrf;
     form.appendChild(token);
   });
+
+  // 2. Search-as-you-type fields (Select2 look-ups of beneficiaries and requests) post their term.
+  if (window.jQuery) {
+    window.jQuery.ajaxPrefilter(function (options) {
+      if (options.type && options.type.toUpperCase() === "GET" && /\/ajax\/lookup\/(\?|$)/.test(options.url || "")) {
+        options.type = "POST";  // the data then travels in the body, not the URL
+        options.headers = options.headers || {};
+        options.headers["X-CSRFToken"] = csrf;
+      }
+    });
+  }
 }());

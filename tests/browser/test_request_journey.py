@@ -67,10 +67,15 @@ def test_request_from_receipt_to_service(app, users, live_server, wf_page):
     # 1. The officer receives the request (beneficiary picked through the search box).
     _sign_in(page, base, users["officer"].email)
     page.goto(f"{base}/admin/application/new/")
+    lookups = []
+    page.on("request", lambda r: lookups.append(r) if "/ajax/lookup/" in r.url else None)
     page.click("#s2id_beneficiary, .select2-container")
     page.keyboard.type("الشمري")
     page.wait_for_selector(".select2-result-label, .select2-results__option--highlighted, .select2-result")
     page.keyboard.press("Enter")
+    # The typed name travelled in a POST body, never in a URL.
+    assert lookups and all(r.method == "POST" and "query=" not in r.url for r in lookups)
+    assert "الشمري" in (lookups[-1].post_data or "") or "%D8%A7%D9%84" in (lookups[-1].post_data or "")
     page.select_option("select#service_type", label="سلة غذائية شهرية", force=True)
     page.fill("textarea#description, input#description", "أسرة من خمسة أفراد تطلب سلة غذائية")
     _shot(page, "01-officer-new-request")

@@ -2,6 +2,7 @@
 against role and status on the server; refusals are messages, not errors."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -67,6 +68,12 @@ def test_officer_creates_a_request(app, client, users):
     assert lookup.status_code == 200 and str(b.id) in _html(lookup)
     folded = client.get("/admin/application/ajax/lookup/?name=beneficiary&query=العتيبى")  # ى for ي
     assert str(b.id) in _html(folded)
+    # The page's script posts the term instead (no ID in a URL), with the CSRF header.
+    posted = client.post("/admin/application/ajax/lookup/", data={"name": "beneficiary", "query": b.national_id[:6]},
+                         headers={"X-CSRFToken": csrf_token(_html(page))})
+    assert posted.status_code == 200 and json.loads(_html(posted))[0][0] == b.id
+    assert "*" in json.loads(_html(posted))[0][1]  # the ID is masked in the choice
+    assert client.post("/admin/application/ajax/lookup/", data={"name": "beneficiary", "query": "10"}).status_code == 400
     response = client.post("/admin/application/new/", data={
         "csrf_token": csrf_token(_html(page)), "beneficiary": b.id, "service_type": st.id,
         "channel": channel.id, "description": "سلة غذائية للأسرة", "notes": ""}, follow_redirects=True)
@@ -83,6 +90,11 @@ def test_lookup_is_closed_to_readers_who_cannot_create(app, client, users):
     db.session.commit()
     login(client, users["viewer"].email)
     assert client.get("/admin/application/ajax/lookup/?name=beneficiary&query=10").status_code == 403
+    token = csrf_token(_html(client.get("/admin/application/")))
+    assert client.post("/admin/application/ajax/lookup/", data={"name": "beneficiary", "query": "10"},
+                       headers={"X-CSRFToken": token}).status_code == 403
+    # The same everywhere: the registry's screens offer look-ups only to those who fill their forms.
+    assert client.get("/admin/document/ajax/lookup/?name=beneficiary&query=10").status_code == 403
 
 
 def test_list_shows_status_due_and_overdue_filter(app, client, users):
