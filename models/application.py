@@ -47,6 +47,8 @@ class Application(db.Model):
         Index("ix_application_status_due", "status", "decision_due"),
         # The request list filtered by status, newest first (its default order) (perf3).
         Index("ix_application_status_received", "status", "received_at"),
+        # The list's default order (newest first), with the key for deep pages (perf4).
+        Index("ix_application_received_id", "received_at", "id"),
         Index("ix_application_beneficiary_status", "beneficiary_id", "status"),
         # A beneficiary's requests, newest first, on their timeline (bench1).
         Index("ix_application_beneficiary_received", "beneficiary_id", "received_at"),
@@ -61,7 +63,7 @@ class Application(db.Model):
     service_type_id: Mapped[int] = mapped_column(ForeignKey("service_type.id"), index=True)
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=Status.RECEIVED)  # indexed first in two indexes above
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # indexed with the key (perf4)
     decision_due: Mapped[date] = mapped_column(Date, index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     served_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

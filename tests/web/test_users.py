@@ -99,6 +99,10 @@ def test_audit_search_by_person_record_type_or_number(client, users):
     assert rows("application") == {"specialist@example.org"}  # a record type
     assert rows("41") == {"officer@example.org"}  # a record number, exactly
     assert rows("410") == set() and rows("example.org") == set()  # not the middle of a value
+    # Record types are shown by name, and found by name in either language.
+    assert rows("المستفيد") == {"officer@example.org"} and rows("Request") == {"specialist@example.org"}
+    html = client.get("/admin/auditentry/", query_string={"search": "41"}).get_data(as_text=True)
+    assert re.search(r'<td class="col-table_name">\s*المستفيد\s*</td>', html)
     html = client.get("/admin/auditentry/").get_data(as_text=True)
     assert 'placeholder="البريد الإلكتروني للشخص، أو نوع السجل أو رقمه"' in html  # Arabic by default
 
