@@ -33,8 +33,10 @@ import secrets
 from flask import (Response, abort, current_app, flash, has_request_context, redirect, request, session,
                    stream_with_context, url_for)
 from flask_admin.model import typefmt
+from flask_admin.model.template import DeleteRowAction
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
+from flask_admin.babel import gettext as admin_gettext
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools as sqla_tools
@@ -50,6 +52,8 @@ from flask_babel import gettext
 from flask_admin.babel import Translations as AdminTranslations
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from admin_views.lookups import default_ajax_refs
 from admin_views.performance import (
@@ -168,6 +172,26 @@ class SecureIndexView(AdminIndexView):
 
     def inaccessible_callback(self, name, **kwargs):
         return _deny(name, **kwargs)
+
+
+class QuickDeleteRowAction(DeleteRowAction):
+    """The per-row delete button of a list, written directly instead of rendering Flask-Admin's
+    WTForms delete form once per row (a fifth of a 25-row page's time). Same fields, same
+    CSRF token, same confirmation."""
+
+    @pass_context
+    def render_ctx(self, context, row_id, row):
+        form = context.resolve("delete_form")
+        token = form.csrf_token.current_token if form is not None and hasattr(form, "csrf_token") else ""
+        question = json.dumps(admin_gettext("Are you sure you want to delete this record?"), ensure_ascii=False)
+        return Markup(
+            '<form class="icon" method="POST" action="{action}">'
+            '<input name="id" type="hidden" value="{id}"><input name="url" type="hidden" value="{url}">'
+            '<input name="csrf_token" type="hidden" value="{token}">'
+            '<button onclick="return faHelpers.safeConfirm({question});" title="{title}">'
+            '<span class="fa fa-trash glyphicon glyphicon-trash"></span></button></form>'
+        ).format(action=context.resolve("get_url")(".delete_view"), id=row_id, url=context.resolve("return_url"),
+                 token=token, question=question, title=admin_gettext("Delete Record"))
 
 
 SEARCH_KEY_ARG = "q"
@@ -333,6 +357,9 @@ class SecureModelView(ModelView):
                 args[SEARCH_KEY_ARG] = remember_search(text)
             return redirect(self.get_url(".index_view", **args))
         return super().index_view()
+
+    def get_list_row_actions(self):
+        return [QuickDeleteRowAction() if type(a) is DeleteRowAction else a for a in super().get_list_row_actions()]
 
     @expose("/ajax/lookup/", methods=("GET", "POST"))
     def ajax_lookup(self):
