@@ -47,13 +47,11 @@ def _record_type(text: str) -> str:
 
     from workflow.arabic import fold_arabic
 
-    typed = fold_arabic(text)
-    for code, label in RECORD_TYPES.items():
-        for lang in ("ar", "en"):
-            with force_locale(lang):
-                if fold_arabic(str(label)) == typed:
-                    return code
-    return _lowered(text)
+    names = {}
+    for lang in ("ar", "en"):
+        with force_locale(lang):
+            names.update({fold_arabic(str(label)): code for code, label in RECORD_TYPES.items()})
+    return names.get(fold_arabic(text), _lowered(text))
 
 
 def _value(value) -> str:

@@ -373,16 +373,19 @@ class SecureModelView(ModelView):
         if not loader:
             abort(404)
         rows = loader.get_list(values.get("query") or "", values.get("offset", 0, type=int) or 0,
-                               min(values.get("limit", 10, type=int) or 10, 20))
+                               values.get("limit", 10, type=int) or 10)
         return Response(json.dumps([loader.format(m) for m in rows], ensure_ascii=False),
                         mimetype="application/json")
 
     def _get_list_extra_args(self):
         view_args = super()._get_list_extra_args()
         key = view_args.extra_args.get(SEARCH_KEY_ARG)
-        if key and not view_args.search:
-            view_args.search = recall_search(key)
-            if view_args.search is None:  # an unknown or forgotten key: no search, and no key in links
+        if key:
+            if not view_args.search:
+                view_args.search = recall_search(key)
+            # A ?search= typed anew (no JavaScript) replaces the key; an unknown or forgotten key
+            # means no search. Either way the links must not carry the old key.
+            if view_args.search is None or request.args.get("search"):
                 view_args.extra_args.pop(SEARCH_KEY_ARG)
         return view_args
 

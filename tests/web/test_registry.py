@@ -240,6 +240,11 @@ def test_typed_search_never_reaches_a_url(app, seeded, login_as):
     clear = re.search(r'<a href="([^"]*)" class="align-middle">', html).group(1)
     assert "q=" not in clear
 
+    # Without JavaScript the form sends ?search= with the old key beside it: the new text wins.
+    stale = client.get(target + "&search=الزهراني").get_data(as_text=True)  # target: the ID search's key
+    assert "الزهراني" in stale and "أحمد محمد علي الغامدي" not in stale
+    later = re.findall(r'href="(/admin/beneficiary/\?[^"]*page=1[^"]*)"', stale)
+    assert later and all("q=" not in link and "search=" in link for link in later)
     # An unknown key (another session's, or forgotten) is no search at all; a POST needs its CSRF token.
     unfiltered = client.get("/admin/beneficiary/?q=nonsense").get_data(as_text=True)
     assert "الزهراني" in unfiltered and "الغامدي" not in unfiltered.split("<table")[0]
