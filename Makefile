@@ -7,7 +7,7 @@ PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app
 PYTEST_ARGS ?=
 
-.PHONY: run install install-test assets translations babel-extract babel-update babel-compile db test test-sqlite test-postgres bench bench-data bench-load clean
+.PHONY: run install install-test assets translations babel-extract babel-update babel-compile db test test-cluster test-sqlite test-postgres bench bench-data bench-load clean
 
 run: install db
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -51,6 +51,13 @@ db: install
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Several servers on this machine (tests/cluster): PostgreSQL (CLUSTER_DATABASE_URL, an empty database
+# that is wiped), redis-server and an S3 server (moto) on loopback, two gunicorn nodes, two outbox workers.
+test-cluster: install-test
+	@[ -n "$(CLUSTER_DATABASE_URL)" ] || { echo "set CLUSTER_DATABASE_URL=postgresql://user:pass@127.0.0.1/empty_db"; exit 2; }
+	@command -v redis-server >/dev/null || { echo "redis-server is missing (apt-get install redis-server)"; exit 2; }
+	CLUSTER_DATABASE_URL=$(CLUSTER_DATABASE_URL) $(BIN)/python -m pytest tests/cluster $(PYTEST_ARGS)
 
 # Benchmark (bench/README.md): 100,000 beneficiaries and 300,000 requests in bench/bench.db,
 # made once (a few minutes); `make bench-data` makes it again. DATABASE_URL switches to PostgreSQL.

@@ -67,8 +67,10 @@ def create_app(config: dict | None = None) -> Flask:
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
 
+    _configure_logging(app)
     _register_template_helpers(app)
     _register_blueprints(app)
+    _register_health(app)
     _register_security(app)
     _register_errors(app)
 
@@ -124,6 +126,51 @@ def _register_blueprints(app: Flask) -> None:
     @app.route("/vendor/bootstrap-rtl/<path:filename>")
     def vendor_bootstrap_rtl(filename: str):
         return send_from_directory(vendor_root / "bootstrap-v4-rtl" / "dist", filename, max_age=86400)
+
+
+def _configure_logging(app: Flask) -> None:
+    """LOG_FORMAT=json: one JSON object per line on stderr (time, level, logger, message) for a
+    log collector; otherwise the usual text lines. Messages never carry personal data."""
+    import logging
+
+    if app.config.get("LOG_FORMAT") != "json":
+        return
+    from pythonjsonlogger.json import JsonFormatter
+
+    formatter = JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                              rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
+    root = logging.getLogger()
+    if not any(getattr(h, "_brs_json", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler._brs_json = True
+        root.addHandler(handler)
+    for handler in root.handlers:
+        handler.setFormatter(formatter)
+    root.setLevel(logging.INFO)
+    app.logger.handlers.clear()  # propagate to the root's JSON handler only
+    app.logger.propagate = True
+
+
+def _register_health(app: Flask) -> None:
+    from flask import jsonify
+
+    from workflow.health import readiness
+
+    @app.route("/healthz")
+    @limiter.exempt
+    def healthz():
+        response = jsonify(status="ok")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.route("/readyz")
+    @limiter.exempt
+    def readyz():
+        ready, checks = readiness()
+        response = jsonify(status="ok" if ready else "unavailable", checks=checks)
+        response.status_code = 200 if ready else 503
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 def _register_security(app: Flask) -> None:

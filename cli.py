@@ -139,15 +139,24 @@ def retention_run_command(commit: bool, years: int | None) -> None:
 
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
-def backup_command(path: str) -> None:
+@click.option("--files/--no-files", default=True, show_default=True,
+              help="Also write the uploaded files (from the local folder or the S3 bucket) to PATH.files.tar.")
+def backup_command(path: str, files: bool) -> None:
     """Write a consistent backup of the database to PATH (SQLite copy or pg_dump custom format)."""
-    from workflow.backup import BackupError, backup
+    from workflow.backup import BackupError, backup, files_archive_path
 
     try:
-        target = backup(path)
+        result = backup(path, files=files)
     except BackupError as exc:
         raise click.ClickException(str(exc))
+    target = result[0] if files else result
     click.echo(f"Backup written to {target} ({target.stat().st_size} bytes).")
+    if files:
+        report = result[1]
+        click.echo(f"Files: {report.copied} written to {files_archive_path(target)}.")
+        if not report.ok:
+            raise click.ClickException(f"{len(report.missing)} file(s) missing from the store, "
+                                       f"{len(report.damaged)} with a wrong checksum.")
 
 
 @click.command("restore")
@@ -157,11 +166,81 @@ def restore_command(path: str, force: bool) -> None:
     """Bring back a backup made with `backup`. Refuses a non-empty database without --force."""
     from workflow.backup import BackupError, restore
 
+    from workflow.backup import files_archive_path
+
     try:
         restore(path, force=force)
     except BackupError as exc:
         raise click.ClickException(str(exc))
     click.echo(f"Restored {path}.")
+    archive = files_archive_path(path)
+    if archive.is_file():
+        from workflow.storage import file_store
+        from workflow.storage.transfer import restore_files_archive
+
+        report = restore_files_archive(file_store(), archive)
+        click.echo(f"Files: {report.copied} restored, {report.skipped} already in place.")
+        if not report.ok:
+            raise click.ClickException(f"{len(report.missing)} file(s) missing from the archive, "
+                                       f"{len(report.damaged)} with a wrong checksum.")
+
+
+storage_cli = AppGroup("storage", help="Where uploaded files are kept (local folder or S3 bucket).")
+
+
+@storage_cli.command("migrate")
+@click.option("--to", "target_url", required=True, help="The new store: s3://bucket/prefix or file:///path.")
+def storage_migrate_command(target_url: str) -> None:
+    """Copy every stored file to another store, verifying checksums (run again to resume).
+
+    Then set STORAGE_URL to the new store and restart the app.
+    """
+    from workflow.storage import file_store, store_for
+    from workflow.storage.transfer import copy_files
+    from extensions import db
+    from models.files import StoredFile
+    from sqlalchemy import func, select
+
+    source, target = file_store(), store_for(target_url)
+    total = db.session.scalar(select(func.count()).select_from(StoredFile)) or 0
+    with click.progressbar(length=total, label=f"{source.describe()} -> {target.describe()}") as bar:
+        report = copy_files(source, target, progress=lambda n: bar.update(1))
+    click.echo(f"Copied {report.copied}, already there {report.skipped}, "
+               f"missing at the source {len(report.missing)}, wrong checksum {len(report.damaged)}.")
+    if not report.ok:
+        raise click.ClickException("Some files could not be copied; see the counts above.")
+    click.echo(f"Now set STORAGE_URL={target_url} and restart the application and the workers.")
+
+
+@storage_cli.command("check")
+def storage_check_command() -> None:
+    """Say which store is configured and whether it is reachable."""
+    from workflow.storage import file_store
+
+    store = file_store()
+    try:
+        store.check()
+    except Exception as exc:  # noqa: BLE001
+        raise click.ClickException(f"{store.describe()} is not reachable: {type(exc).__name__}")
+    click.echo(f"{store.describe()}: reachable.")
+
+
+@storage_cli.command("orphans")
+@click.option("--delete", is_flag=True, help="Remove them (otherwise only listed).")
+@click.option("--older-than", "minutes", type=int, default=60, show_default=True,
+              help="Only files older than this many minutes (younger ones may be uploads in progress).")
+def storage_orphans_command(delete: bool, minutes: int) -> None:
+    """Files in the store that no record points at (left by a crash between upload and save)."""
+    from workflow.storage import file_store
+    from workflow.storage.transfer import orphans
+
+    store = file_store()
+    names = orphans(store, minutes)
+    for name in names:
+        click.echo(name)
+        if delete:
+            store.delete(name)
+    click.echo(f"{len(names)} orphaned file(s){' removed' if delete else ''}.")
 
 
 beneficiaries_cli = AppGroup("beneficiaries", help="The beneficiary registry.")
@@ -213,4 +292,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(beneficiaries_cli)
+    app.cli.add_command(storage_cli)
     app.cli.add_command(seed_command)

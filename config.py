@@ -62,6 +62,9 @@ def from_environment(instance_path: str) -> dict:
         # in the same process (the benchmark turns limits off for its own app).
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": False,
+        # If the shared store (Redis) is unreachable, each process keeps counting in memory meanwhile
+        # (still limited, never a 500); /readyz reports the outage.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
         # Public forms (volunteer, request, status, survey): sends per IP address, per form.
         "PUBLIC_RATE_LIMIT": os.environ.get("PUBLIC_RATE_LIMIT", "10 per minute;60 per hour"),
@@ -75,6 +78,17 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
+        # Where files are kept: '' = UPLOAD_FOLDER on this server; s3://bucket/prefix = an S3-compatible
+        # bucket shared by several servers (credentials/region/endpoint from the usual AWS_* variables).
+        "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_ADDRESSING_STYLE": os.environ.get("S3_ADDRESSING_STYLE", ""),
+        "STORAGE_SSE": os.environ.get("STORAGE_SSE", "AES256"),
+        "STORAGE_SSE_KMS_KEY_ID": os.environ.get("STORAGE_SSE_KMS_KEY_ID", ""),
+        # 0: downloads stream through the app; N > 0: after the access check, a signed URL valid N seconds.
+        "STORAGE_PRESIGN_SECONDS": int(os.environ.get("STORAGE_PRESIGN_SECONDS", "0")),
+        # "json": one JSON object per log line (for log collectors), no personal data; default plain text.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
         "FLASK_ADMIN_SWATCH": "default",
         # Notifications (see workflow/notify.py).
         "NOTIFIER_BACKEND": os.environ.get("NOTIFIER_BACKEND", "record"),

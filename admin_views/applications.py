@@ -6,7 +6,7 @@ requests, checks the form, calls the function and reports the result.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
@@ -338,13 +338,15 @@ class ApplicationAdmin(SecureModelView):
 
     @expose("/attachment/")
     def attachment_view(self):
-        from workflow.storage import path_of
+        from workflow.storage import send_stored
 
         research = db.session.get(Research, request.args.get("research", type=int) or 0)
         if research is None or self.get_one(str(research.application_id)) is None:
             abort(404)
         stored = next((f for f in research.attachments if f.id == request.args.get("file", type=int)), None)
-        if stored is None or not path_of(stored).exists():
+        if stored is None:
             abort(404)
-        return send_file(path_of(stored), mimetype=stored.mime, as_attachment=True,
-                         download_name=stored.original_name)
+        try:
+            return send_stored(stored)
+        except FileNotFoundError:
+            abort(404)

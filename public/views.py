@@ -2,7 +2,7 @@
 minimum fill time and an idempotency nonce, and a per-IP rate limit."""
 from __future__ import annotations
 
-from flask import (abort, current_app, flash, redirect, render_template, request, send_from_directory, session,
+from flask import (abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
 
@@ -79,8 +79,16 @@ def logo():
     stored = profile.logo if profile is not None else None
     if stored is None or stored.mime not in ("image/png", "image/jpeg"):
         abort(404)
-    return send_from_directory(current_app.config["UPLOAD_FOLDER"], stored.storage_name, mimetype=stored.mime,
-                               max_age=3600)
+    from workflow.storage import read_bytes
+
+    try:
+        data = read_bytes(stored)
+    except FileNotFoundError:
+        abort(404)
+    response = current_app.response_class(data, mimetype=stored.mime)
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 # -- volunteers ----------------------------------------------------------------------

@@ -4,6 +4,11 @@ SQLite: the sqlite3 online-backup API copies a consistent snapshot while the
 application keeps running. PostgreSQL: `pg_dump -Fc` / `pg_restore`, with the
 credentials of the configured URL passed through the environment (never on
 the command line, where other users of the machine could read them).
+
+With `files=True` the uploaded files go beside the dump (`<backup>.files.tar`): exactly the file
+rows the dump holds (read from the SQLite copy itself, or from the same PostgreSQL snapshot that
+pg_dump reads through `--snapshot`), each verified against its checksum, from whichever store is
+configured (local folder or S3 bucket).
 """
 from __future__ import annotations
 
@@ -54,7 +59,25 @@ def _tool(name: str) -> str:
     return path
 
 
-def backup(target: str | Path) -> Path:
+def files_archive_path(target: str | Path) -> Path:
+    target = Path(target)
+    return target.with_name(target.name + ".files.tar")
+
+
+def _manifest_from_sqlite(path: Path) -> list[dict]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT storage_name, sha256, size, mime FROM stored_file ORDER BY id").fetchall()
+    finally:
+        con.close()
+    return [{"name": n, "sha256": h, "size": z, "mime": m} for n, h, z, m in rows]
+
+
+def backup(target: str | Path, files: bool = False):
+    """Write the database backup to target (and, with files=True, the files beside it).
+
+    Returns the target path, or (target path, files report) when files=True.
+    """
     target = Path(target)
     if target.exists() and target.is_dir():
         raise BackupError(f"{target} is a directory; give a file name.")
@@ -72,16 +95,33 @@ def backup(target: str | Path) -> Path:
             destination.close()
             source.close()
         partial.replace(target)
+        entries = _manifest_from_sqlite(target) if files else None
     elif url.get_backend_name() == "postgresql":
         args, env = _pg_env(url)
-        result = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(target), *args],
-                                env=env, capture_output=True, text=True)
+        entries = None
+        with db.engine.connect() as conn:
+            snapshot: list[str] = []
+            if files:
+                # One snapshot for the dump and the list of files: they agree to the row.
+                conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                snapshot = ["--snapshot", conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()]
+                entries = [{"name": n, "sha256": h, "size": z, "mime": m} for n, h, z, m in conn.exec_driver_sql(
+                    "SELECT storage_name, sha256, size, mime FROM stored_file ORDER BY id")]
+            result = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", *snapshot,
+                                     "--file", str(target), *args], env=env, capture_output=True, text=True)
+            if files:
+                conn.exec_driver_sql("COMMIT")
         if result.returncode != 0:
             raise BackupError(result.stderr.strip() or "pg_dump failed")
     else:
         raise BackupError(f"Backups of {url.get_backend_name()} databases are not supported.")
     os.chmod(target, 0o600)  # personal data: readable by the owner only
-    return target
+    if not files:
+        return target
+    from workflow.storage import file_store
+    from workflow.storage.transfer import write_files_archive
+
+    return target, write_files_archive(file_store(), files_archive_path(target), entries or [])
 
 
 def row_counts() -> dict[str, int]:

@@ -16,9 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import and_, delete, exists, insert, or_, select, update
 
 from extensions import db
@@ -305,18 +303,20 @@ def _redact_audit(related: dict[str, list[int]]) -> None:
 
 
 def delete_files(storage_names: list[str]) -> int:
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    from workflow.storage import file_store
+
+    store = file_store()
     deleted = 0
     for name in storage_names:
         if not name or "/" in name or "\\" in name or name.startswith("."):
             continue
         try:
-            (folder / name).unlink()
+            if not store.exists(name):
+                continue
+            store.delete(name)
             deleted += 1
-        except FileNotFoundError:
-            continue
-        except OSError as exc:  # keep going: the row is gone, the file is reported
-            log.warning("could not delete %s: %s", name, exc)
+        except Exception as exc:  # noqa: BLE001 - keep going: the row is gone, the file is reported
+            log.warning("could not delete %s: %s", name, type(exc).__name__)
     return deleted
 
 

@@ -1,24 +1,29 @@
 """Storing uploaded files and sending them back.
 
-Files are judged by content (workflow.files.sniff_upload), written under
-UPLOAD_FOLDER with random names, and described by a StoredFile row that keeps
-the original (Arabic) name. Nothing here decides who may download a file: the
+Files are judged by content (workflow.files.sniff_upload), written with random
+names to the configured store, and described by a StoredFile row that keeps the
+original (Arabic) name. The store is one interface with two implementations:
+`local` (UPLOAD_FOLDER on this server's disk, the default) and `s3` (any
+S3-compatible bucket, STORAGE_URL=s3://bucket/prefix), so several app servers can
+share the files. Nothing here decides who may download a file: the
 access-checked view does (admin_views/files.py, see `file_owner_roles`).
 """
 from __future__ import annotations
 
 import hashlib
-import os
+import logging
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Response, current_app, send_file
+from flask import Response, current_app, redirect, send_file, stream_with_context
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from extensions import db
 from models.files import StoredFile
 from workflow.files import random_storage_name, safe_download_name, sniff_upload
+
+log = logging.getLogger(__name__)
 
 # Types a browser may show inline (and only with the sandboxing headers below).
 PREVIEW_MIMES = frozenset({"application/pdf", "image/jpeg", "image/png"})
@@ -32,6 +37,35 @@ def upload_folder() -> Path:
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def store_for(url: str | None, app=None):
+    """The file store a STORAGE_URL names: '' or file:///path -> local folder, s3://bucket/prefix -> S3."""
+    from workflow.storage.local import LocalStore
+
+    config = (app or current_app).config
+    url = (url or "").strip()
+    if not url:
+        return LocalStore(config["UPLOAD_FOLDER"])
+    if url.startswith("file://"):
+        return LocalStore(url[len("file://"):])
+    if url.startswith("s3://"):
+        from workflow.storage.s3 import S3Store
+
+        return S3Store(url, endpoint_url=config.get("S3_ENDPOINT_URL") or None,
+                       sse=config.get("STORAGE_SSE", "AES256"), kms_key_id=config.get("STORAGE_SSE_KMS_KEY_ID"),
+                       presign_seconds=int(config.get("STORAGE_PRESIGN_SECONDS") or 0),
+                       addressing_style=config.get("S3_ADDRESSING_STYLE") or None)
+    raise ValueError(f"STORAGE_URL must be empty, file:///path or s3://bucket/prefix, not {url!r}")
+
+
+def file_store(app=None):
+    """The app's configured store, built once per app (boto3 clients are reusable and thread-safe)."""
+    app = app or current_app._get_current_object()
+    store = app.extensions.get("file_store")
+    if store is None:
+        store = app.extensions["file_store"] = store_for(app.config.get("STORAGE_URL"), app)
+    return store
 
 
 def max_upload_bytes() -> int:
@@ -58,27 +92,25 @@ def check_upload(data: bytes) -> tuple[str, str]:
 
 
 def save_bytes(data: bytes, original_name: str | None, actor=None) -> StoredFile:
-    """Check, write to disk under a random name, add the StoredFile row (caller commits)."""
+    """Check, write to the store under a random name, add the StoredFile row (caller commits)."""
     mime, ext = check_upload(data)
     name = random_storage_name(ext)
-    path = upload_folder() / name
-    # O_EXCL: never overwrite an existing file, even with a (impossible) name collision.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    digest = hashlib.sha256(data).hexdigest()
+    store = file_store()
+    store.put(name, data, mime, digest)
     display = safe_download_name(original_name)
     if not display.lower().endswith("." + ext) and not (ext == "jpg" and display.lower().endswith(".jpeg")):
         display = f"{display}.{ext}"  # the real type decides the extension shown on download
     stored = StoredFile(storage_name=name, original_name=display[:255], mime=mime, size=len(data),
-                        sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=getattr(actor, "id", None))
+                        sha256=digest, uploaded_by_id=getattr(actor, "id", None))
     db.session.add(stored)
     _install_cleanup()
-    db.session().info.setdefault(_PENDING, []).append(path)
+    db.session().info.setdefault(_PENDING, []).append((store, name))
     return stored
 
 
-# A rolled-back request leaves no file behind: paths written in the current transaction are
-# remembered on the session and removed if it rolls back, forgotten when it commits.
+# A rolled-back request leaves no file behind: names written in the current transaction are
+# remembered on the session and removed from their store if it rolls back, forgotten when it commits.
 _PENDING = "pending_upload_paths"
 
 
@@ -87,8 +119,11 @@ def _forget(session, *args) -> None:
 
 
 def _remove_orphans(session, previous_transaction) -> None:
-    for path in session.info.pop(_PENDING, []):
-        path.unlink(missing_ok=True)
+    for store, name in session.info.pop(_PENDING, []):
+        try:
+            store.delete(name)
+        except Exception:  # noqa: BLE001 - the rollback itself must go on; `storage orphans` finds leftovers
+            log.warning("could not remove an uploaded file after a rollback")
 
 
 def _install_cleanup() -> None:
@@ -109,15 +144,19 @@ def save_upload(upload: FileStorage, actor=None) -> StoredFile:
 
 
 def path_of(stored: StoredFile) -> Path:
-    name = stored.storage_name
-    # Storage names are ours (hex + checked extension); refuse anything else outright.
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise FileNotFoundError(name)
-    return upload_folder() / name
+    """Where a file lies in the local folder (local store only)."""
+    from workflow.storage.local import LocalStore
+
+    return LocalStore(upload_folder()).path(stored.storage_name)
 
 
 def open_file(stored: StoredFile):
-    return path_of(stored).open("rb")
+    return file_store().open(stored.storage_name)
+
+
+def read_bytes(stored: StoredFile) -> bytes:
+    with open_file(stored) as handle:
+        return handle.read()
 
 
 def content_disposition(kind: str, name: str) -> str:
@@ -130,13 +169,29 @@ def content_disposition(kind: str, name: str) -> str:
 
 
 def send_stored(stored: StoredFile, inline: bool = False) -> Response:
-    """The file as an attachment (or inline preview for images/PDF), never sniffed by the browser."""
-    path = path_of(stored)
-    if not path.exists():
-        raise FileNotFoundError(stored.storage_name)
+    """The file as an attachment (or inline preview for images/PDF), never sniffed by the browser.
+
+    Called only after the access check: the bytes are streamed through the app, or, when
+    STORAGE_PRESIGN_SECONDS is set on an S3 store, the browser is sent to a short-lived signed URL.
+    """
+    store = file_store()
     inline = inline and stored.mime in PREVIEW_MIMES
-    response = send_file(path, mimetype=stored.mime if inline else "application/octet-stream",
-                         as_attachment=False, conditional=False, etag=False, max_age=0)
+    url = store.download_url(stored.storage_name, stored.original_name, stored.mime, inline)
+    if url:
+        response = redirect(url, code=302)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    mimetype = stored.mime if inline else "application/octet-stream"
+    if store.kind == "local":
+        path = store.path(stored.storage_name)
+        if not path.exists():
+            raise FileNotFoundError(stored.storage_name)
+        response = send_file(path, mimetype=mimetype, as_attachment=False, conditional=False, etag=False, max_age=0)
+    else:
+        body = store.open(stored.storage_name)
+        response = Response(stream_with_context(_chunks(body)), mimetype=mimetype)
+        if stored.size:
+            response.headers["Content-Length"] = str(stored.size)
     response.headers["Content-Disposition"] = content_disposition("inline" if inline else "attachment",
                                                                   stored.original_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -151,10 +206,21 @@ def send_stored(stored: StoredFile, inline: bool = False) -> Response:
     return response
 
 
-def delete_stored(stored: StoredFile) -> None:
-    """Remove a file and its row (caller commits); a missing file on disk is not an error."""
+def _chunks(body, size: int = 64 * 1024):
     try:
-        path_of(stored).unlink()
+        while True:
+            chunk = body.read(size)
+            if not chunk:
+                break
+            yield chunk
+    finally:
+        body.close()
+
+
+def delete_stored(stored: StoredFile) -> None:
+    """Remove a file and its row (caller commits); a missing file in the store is not an error."""
+    try:
+        file_store().delete(stored.storage_name)
     except FileNotFoundError:
         pass
     db.session.delete(stored)
