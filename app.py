@@ -91,6 +91,14 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    # Our templates first; Flask-Admin's theme also reachable as "flask_admin_original/...", so an
+    # override can wrap the original instead of copying it (templates/admin/model/).
+    import flask_admin
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+    admin_theme = Path(flask_admin.__file__).parent / "templates" / "bootstrap4"
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(ROOT / "templates")),
+                                     PrefixLoader({"flask_admin_original": FileSystemLoader(str(admin_theme))})])
     from workflow.dates import dual_date_html, hijri
 
     app.jinja_env.filters["dual_date"] = dual_date_html

@@ -177,18 +177,18 @@ class SecureIndexView(AdminIndexView):
 class QuickDeleteRowAction(DeleteRowAction):
     """The per-row delete button of a list, written directly instead of rendering Flask-Admin's
     WTForms delete form once per row (a fifth of a 25-row page's time). Same fields, same
-    CSRF token, same confirmation."""
+    CSRF token, same confirmation (asked by static/js/app.js: no inline handler, for the CSP)."""
 
     @pass_context
     def render_ctx(self, context, row_id, row):
         form = context.resolve("delete_form")
         token = form.csrf_token.current_token if form is not None and hasattr(form, "csrf_token") else ""
-        question = json.dumps(admin_gettext("Are you sure you want to delete this record?"), ensure_ascii=False)
+        question = admin_gettext("Are you sure you want to delete this record?")
         return Markup(
             '<form class="icon" method="POST" action="{action}">'
             '<input name="id" type="hidden" value="{id}"><input name="url" type="hidden" value="{url}">'
             '<input name="csrf_token" type="hidden" value="{token}">'
-            '<button onclick="return faHelpers.safeConfirm({question});" title="{title}">'
+            '<button data-confirm="{question}" title="{title}">'
             '<span class="fa fa-trash glyphicon glyphicon-trash"></span></button></form>'
         ).format(action=context.resolve("get_url")(".delete_view"), id=row_id, url=context.resolve("return_url"),
                  token=token, question=question, title=admin_gettext("Delete Record"))
