@@ -33,7 +33,8 @@ class FileView(SecureView):
             g.forbidden_record = ("stored_file", stored.id)  # the 403 handler records the refusal
             abort(403)
         inline = request.args.get("inline") == "1"
-        record_access("preview" if inline else "download", "stored_file", stored.id, stored.original_name)
+        # The file's number only: its name as uploaded may be a person's name or ID number.
+        record_access("preview" if inline else "download", "stored_file", stored.id, stored.mime)
         try:
             return send_stored(stored, inline=inline)
         except FileNotFoundError:
