@@ -64,8 +64,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        # The id names a server-side session row (workflow/sessions.py): ended or expired, no user.
+        from workflow.sessions import load_session_user
+
+        user, ended = load_session_user(user_id)
+        if ended and request.endpoint not in ("auth.logout", "static"):
+            from flask import flash
+            from flask_babel import gettext
+
+            flash(gettext("Your session has ended. Please sign in again."), "info")
+        return user
 
     _configure_logging(app)
     _register_template_helpers(app)
@@ -85,6 +93,14 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    # Our templates first; Flask-Admin's theme also reachable as "flask_admin_original/...", so an
+    # override can wrap the original instead of copying it (templates/admin/model/).
+    import flask_admin
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+    admin_theme = Path(flask_admin.__file__).parent / "templates" / "bootstrap4"
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(ROOT / "templates")),
+                                     PrefixLoader({"flask_admin_original": FileSystemLoader(str(admin_theme))})])
     from workflow.dates import dual_date_html, hijri
 
     app.jinja_env.filters["dual_date"] = dual_date_html
@@ -173,17 +189,43 @@ def _register_health(app: Flask) -> None:
         return response
 
 
+# Public pages that show a person's request, status or what they typed: never kept in a cache.
+NO_STORE_ENDPOINTS = {"public.request_done", "public.status", "public.service_request", "public.volunteer",
+                      "public.survey", "auth.login", "auth.login_code"}
+
+
+def csp_nonce() -> str:
+    """This response's CSP nonce (one per request), for the few <script>/<style> that need one."""
+    from flask import g
+    import secrets
+
+    if not hasattr(g, "csp_nonce"):
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def content_security_policy(nonce: str) -> str:
+    # img-src data: for the enrolment QR code (an SVG data: URI) and Bootstrap's inline SVG icons.
+    return (f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
+            "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
 def _register_security(app: Flask) -> None:
+    from workflow.security import check_rate_limit_storage, enforce_mfa_enrolment
+
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.before_request(enforce_mfa_enrolment)
+    check_rate_limit_storage(app)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
-        )
-        if getattr(current_user, "is_authenticated", False):
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if getattr(current_user, "is_authenticated", False) or request.endpoint in NO_STORE_ENDPOINTS:
             # Personal data must not linger in shared browsers' caches.
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
@@ -211,6 +253,18 @@ def _register_errors(app: Flask) -> None:
 
     for code, (title, text) in messages.items():
         app.register_error_handler(code, lambda e, c=code, t=title, x=text: render_error(c, t, x))
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        # Every refusal is in the audit trail: who tried which screen (its name, never its URL's data).
+        from flask import g
+
+        from workflow.audit import record_access
+
+        table, record = getattr(g, "forbidden_record", ("", ""))
+        db.session.rollback()
+        record_access("forbidden", table, record, note=request.endpoint or "")
+        return render_error(403, *messages[403])
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from extensions import db
 from workflow.audit import set_cli_actor
 from workflow.roles import Role
-from workflow.users import UserError, bootstrap_admin, create_user, check_password_strength
+from workflow.users import UserError, bootstrap_admin, create_user, set_password
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
 
@@ -52,12 +52,29 @@ def set_password_command(email: str, password: str) -> None:
     if user is None:
         raise click.ClickException("No such user.")
     try:
-        check_password_strength(password)
+        set_password(user, password, "password_reset")  # checked; every session of theirs ends
     except UserError as exc:
         raise click.ClickException(str(exc))
-    user.set_password(password)
-    db.session.commit()
-    click.echo("Password changed.")
+    click.echo("Password changed. Every session of this user was signed out.")
+
+
+@users_cli.command("reset-mfa")
+@click.option("--email", required=True)
+def reset_mfa_command(email: str) -> None:
+    """Remove a user's second factor (lost phone); they set it up again at their next sign-in."""
+    from models.user import User
+    from workflow import mfa
+    from workflow.users import normalize_email
+
+    set_cli_actor("cli")
+    user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise click.ClickException("No such user.")
+    if not user.has_mfa:
+        raise click.ClickException("This user has no second factor set up.")
+    mfa.reset(user)
+    click.echo("Second factor removed and every session signed out. The user sets it up again at the next "
+               "sign-in.")
 
 
 @users_cli.command("bootstrap")
@@ -79,6 +96,7 @@ def bootstrap_command() -> None:
         click.echo(f"  email:    {user.email}")
         click.echo(f"  password: {generated}")
         click.echo("Change it after signing in (Settings → Users).")
+        click.echo("At the first sign-in you will set up the second factor (an authenticator app).")
         click.echo("=" * 60)
     else:
         click.echo(f"First administrator created: {user.email}")

@@ -54,7 +54,17 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
+        # Server-side limits of a signed-in session (workflow/sessions.py): absolute and idle.
+        "SESSION_HOURS": int(os.environ.get("SESSION_HOURS", "12")),
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "60")),
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_HOURS", "12")) * 3600,
+        # "Remember me" keeps a browser signed in this many days at most (capped at 14; 0 hides it).
+        "REMEMBER_DAYS": min(int(os.environ.get("REMEMBER_DAYS", "14")), 14),
+        "REMEMBER_COOKIE_DURATION": min(int(os.environ.get("REMEMBER_DAYS", "14")), 14) * 86400,
+        # Roles that must have a second factor (TOTP) before reaching any admin screen.
+        "MFA_REQUIRED_ROLES": os.environ.get("MFA_REQUIRED_ROLES", "admin"),
+        # Wrong sign-in codes, per IP address (a 6-digit code must not be guessable by brute force).
+        "MFA_RATE_LIMIT": os.environ.get("MFA_RATE_LIMIT", "5 per minute;20 per hour"),
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
         "WTF_I18N_ENABLED": True,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -5,6 +5,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from admin_views.account import AccountView
 from admin_views.applications import ApplicationAdmin
 from admin_views.audit import AuditAdmin
 from admin_views.committee import CommitteeSessionAdmin
@@ -44,6 +45,8 @@ from models.volunteer import Volunteer, VolunteerField
 def init_admin(app) -> Admin:
     from sqlalchemy.orm import configure_mappers
 
+    from app import csp_nonce
+
     configure_mappers()  # inline forms need the relationships' directions
     admin = Admin(
         app,
@@ -51,6 +54,7 @@ def init_admin(app) -> Admin:
         index_view=HomeView(name=_l("Home"), url="/admin", endpoint="admin"),
         theme=Bootstrap4Theme(base_template="admin/rtl_base.html", fluid=True),
         translations_path=None,
+        csp_nonce_generator=csp_nonce,  # Flask-Admin's own <script> tags carry this request's nonce
     )
     # The registry first: it is the officer's day.
     registry = _l("Registry")
@@ -65,6 +69,7 @@ def init_admin(app) -> Admin:
     admin.add_view(BeneficiaryImportView(name=_l("Import beneficiaries"), category=registry,
                                          endpoint="beneficiary_import", url="/admin/beneficiary-import"))
     admin.add_view(FileView(name=_l("Files"), endpoint="storedfile", url="/admin/file"))
+    admin.add_view(AccountView(name=_l("My account"), endpoint="account", url="/admin/account"))
     # Service requests (workflow/state_machine.py does every change).
     admin.add_view(ApplicationAdmin(Application, db, name=_l("Service requests"), category=_l("Requests"),
                                     endpoint="application"))

@@ -17,7 +17,10 @@ from workflow.roles import ADMIN_ONLY
 ACTION_LABELS = {
     "create": _l("Created"), "update": _l("Updated"), "delete": _l("Deleted"), "login": _l("Signed in"),
     "view": _l("Viewed"), "export": _l("Exported"), "print": _l("Printed"), "preview": _l("Previewed"),
-    "download": _l("Downloaded"),
+    "download": _l("Downloaded"), "login_failed": _l("Failed sign-in"), "logout": _l("Signed out"),
+    "forbidden": _l("Refused (not allowed)"), "mfa_enrol": _l("Second factor set up"),
+    "mfa_reset": _l("Second factor reset"), "mfa_recovery": _l("Recovery code used"),
+    "revoke_sessions": _l("Sessions ended"),
 }
 
 # What each record type is called (the audit trail stores table names).

@@ -27,7 +27,7 @@ def _svg(width: int, height: int, title: str, body: list[str], rtl: bool, font_s
     # The page's CSS direction (rtl) would flip every text-anchor: the chart is laid out in physical
     # coordinates for the page's direction instead. Arabic text still shapes and orders correctly.
     return Markup(
-        f'<svg class="report-chart" xmlns="http://www.w3.org/2000/svg" role="img" width="100%" style="direction:ltr" '
+        f'<svg class="report-chart" xmlns="http://www.w3.org/2000/svg" role="img" width="100%" '
         f'viewBox="0 0 {width} {height}" preserveAspectRatio="xMinYMin meet" '
         f'font-family="Tahoma, \'Noto Sans Arabic\', sans-serif" font-size="{font_size}" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")

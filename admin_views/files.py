@@ -1,7 +1,7 @@
 """Downloading stored files: only through here, only for roles allowed to see their owner."""
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_admin import expose
 
 from admin_views.base import SecureView, role_in
@@ -30,9 +30,11 @@ class FileView(SecureView):
         if stored is None:
             abort(404)
         if not role_in(file_readers(stored)):
+            g.forbidden_record = ("stored_file", stored.id)  # the 403 handler records the refusal
             abort(403)
         inline = request.args.get("inline") == "1"
-        record_access("preview" if inline else "download", "stored_file", stored.id, stored.original_name)
+        # The file's number only: its name as uploaded may be a person's name or ID number.
+        record_access("preview" if inline else "download", "stored_file", stored.id, stored.mime)
         try:
             return send_stored(stored, inline=inline)
         except FileNotFoundError:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from admin_views.base import SecureIndexView, current_role
 from workflow.roles import role_label
+from workflow.security import rate_limit_warning
 
 
 class HomeView(SecureIndexView):
@@ -34,4 +35,5 @@ class HomeView(SecureIndexView):
         return self.render("admin/home.html", links=links,
                            role_name=role_label(current_user.role), user=current_user,
                            panels=dashboard_for(current_user, current_role()), list_url=list_url,
-                           record_url=record_url, status_label=status_label, privacy_days_left=privacy_days_left)
+                           record_url=record_url, status_label=status_label, privacy_days_left=privacy_days_left,
+                           rate_limit_warning=rate_limit_warning())

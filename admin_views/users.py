@@ -1,6 +1,9 @@
 """Users and roles, managed by admins."""
 from __future__ import annotations
 
+from flask import flash
+from flask_admin.actions import action
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
@@ -9,7 +12,10 @@ from wtforms.validators import ValidationError
 
 from admin_views.base import SecureModelView
 from forms.users import optional_strong_password
+from models.user import User
+from workflow import mfa
 from workflow.roles import ADMIN_ONLY, role_choices, role_label
+from workflow.sessions import end_all_sessions, open_sessions
 from workflow.users import UserError, check_deactivation, check_role_change, normalize_email
 
 
@@ -18,18 +24,20 @@ class UserAdmin(SecureModelView):
     roles_delete = frozenset()  # deactivate instead: the audit trail keeps pointing at them
     roles_export = ADMIN_ONLY
 
-    column_list = ("full_name", "email", "role", "active", "last_login_at")
+    column_list = ("full_name", "email", "role", "active", "has_mfa", "last_login_at")
     column_searchable_list = ("full_name", "email")
     column_filters = ("role", "active")
-    column_details_exclude_list = ("password_hash",)
-    column_export_exclude_list = ("password_hash",)
+    column_details_exclude_list = ("password_hash", "totp_secret", "totp_last_step")
+    column_export_exclude_list = ("password_hash", "totp_secret", "totp_last_step")
     form_columns = ("full_name", "email", "role", "active", "new_password")
     column_labels = {
         "full_name": _l("Full name"), "email": _l("Email"), "role": _l("Role"),
         "active": _l("Active"), "last_login_at": _l("Last sign-in"), "created_at": _l("Created at"),
-        "new_password": _l("New password"),
+        "new_password": _l("New password"), "has_mfa": _l("Second factor"),
+        "totp_enrolled_at": _l("Second factor set up at"),
     }
-    column_formatters = {"role": lambda v, c, m, n: role_label(m.role)}
+    column_formatters = {"role": lambda v, c, m, n: role_label(m.role),
+                         "has_mfa": lambda v, c, m, n: _("Yes") if m.has_mfa else _("No")}
     column_formatters_export = {"role": lambda v, c, m, n: role_label(m.role)}
     form_extra_fields = {
         "new_password": PasswordField(_l("New password"), validators=[optional_strong_password],
@@ -64,3 +72,29 @@ class UserAdmin(SecureModelView):
             model.set_password(new_password.data)
         elif is_created:
             raise ValidationError(str(_l("Set a password for the new user.")))
+
+    def after_model_change(self, form, model, is_created):
+        # A reset password or a deactivated account ends every session, remember-me included.
+        if is_created:
+            return
+        new_password = getattr(form, "new_password", None)
+        if new_password is not None and new_password.data:
+            end_all_sessions(model, "password_reset")
+        elif not model.active and open_sessions(model):
+            end_all_sessions(model, "deactivated")
+
+    @action("sign_out_everywhere", _l("Sign out everywhere"),
+            _l("End every session of the selected users, on every device?"))
+    def action_sign_out_everywhere(self, ids):
+        users = self.get_query().filter(User.id.in_(self.typed_ids(ids))).all()
+        for user in users:
+            end_all_sessions(user, "admin_sign_out")
+        flash(_("Signed out on every device: %(n)d user(s).", n=len(users)), "success")
+
+    @action("reset_mfa", _l("Reset second factor"),
+            _l("Remove the authenticator app of the selected users? They set it up again at their next sign-in."))
+    def action_reset_mfa(self, ids):
+        users = [u for u in self.get_query().filter(User.id.in_(self.typed_ids(ids))).all() if u.has_mfa]
+        for user in users:
+            mfa.reset(user)
+        flash(_("Second factor reset: %(n)d user(s).", n=len(users)), "success")

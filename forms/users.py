@@ -1,10 +1,18 @@
 """Validators used by the users screen."""
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
-from workflow.users import MIN_PASSWORD_LENGTH
+from workflow.users import UserError, check_password_strength
 
 
 def optional_strong_password(form, field):
-    if field.data and len(field.data) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(_l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    """A new password, when one is typed, passes the same strength check as everywhere else."""
+    if not field.data:
+        return
+    email = getattr(getattr(form, "email", None), "data", None)
+    name = getattr(getattr(form, "full_name", None), "data", None)
+    obj = getattr(form, "_obj", None)
+    try:
+        check_password_strength(field.data, email or getattr(obj, "email", None),
+                                name or getattr(obj, "full_name", None))
+    except UserError as exc:
+        raise ValidationError(str(exc))

@@ -18,14 +18,14 @@ from models.privacy import BreachIncident, PrivacyRequest
 from models.reference import Channel, DocumentType, StaffTool
 from models.service import EligibilityCriterion, ServiceType
 from models.survey import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
-from models.user import User
+from models.user import RecoveryCode, User, UserSession
 from models.volunteer import Volunteer, VolunteerField
 
 __all__ = [
     "AgendaItem", "Application", "ApplicationEvent", "AuditEntry", "Beneficiary", "BeneficiaryNameWord", "BreachIncident",
     "Channel", "CommitteeSession", "Communication", "Decision", "Declaration", "DeclarationText",
     "Document", "DocumentType", "EligibilityCriterion", "HouseholdMember", "OrganisationProfile",
-    "Outcome", "PrivacyRequest", "PublicSubmission", "ReferenceCounter", "Research", "ServiceType",
+    "Outcome", "PrivacyRequest", "PublicSubmission", "RecoveryCode", "ReferenceCounter", "Research", "ServiceType",
     "StaffTool", "Status", "StoredFile", "SurveyAnswer", "SurveyInvitation", "SurveyQuestion",
-    "SurveyResponse", "User", "Volunteer", "VolunteerField"
+    "SurveyResponse", "User", "UserSession", "Volunteer", "VolunteerField"
 ]

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -25,9 +25,14 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Second factor (RFC 6238 TOTP): the shared secret once enrolment is confirmed, and the last
+    # time step a code was accepted for, so a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     # Never written to the audit trail.
-    audit_exclude = ("password_hash",)
+    audit_exclude = ("password_hash", "totp_secret", "totp_last_step")
 
     def set_password(self, password: str) -> None:
         # Werkzeug's scrypt is deliberately slow; tests may choose a cheaper method.
@@ -48,5 +53,45 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {r.value if isinstance(r, Role) else r for r in roles}
 
+    @property
+    def has_mfa(self) -> bool:
+        return bool(self.totp_secret and self.totp_enrolled_at)
+
+    # Flask-Login keeps get_id() in the session and the remember-me cookie: it names the
+    # server-side session (workflow/sessions.py), so ending that row ends both cookies.
+    session_token = None  # set per request by workflow/sessions.py
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}" if self.session_token else str(self.id)
+
     def __str__(self) -> str:
         return self.full_name or self.email
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Checked on every request, so ending it here ends it on every server."""
+
+    __tablename__ = "user_session"
+    audit_skip = True  # touched on every request; starts and ends are recorded by workflow/sessions.py
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the random token in the cookie: a copy of this table opens nothing.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str] = mapped_column(String(20), default="")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the authenticator app once (stored hashed)."""
+
+    __tablename__ = "recovery_code"
+    audit_skip = True  # hashes only; enrolment and use are recorded explicitly
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

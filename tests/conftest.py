@@ -19,6 +19,8 @@ from extensions import db
 from workflow.roles import Role
 
 PASSWORD = "correct horse battery"
+# The admin fixture's authenticator secret (admins must have a second factor: MFA_REQUIRED_ROLES).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 # The multi-server tests start real servers; they run only when asked for (make test-cluster).
 collect_ignore = [] if os.environ.get("CLUSTER_DATABASE_URL") else ["cluster"]
@@ -105,15 +107,48 @@ def users(app):
     """One active user per role, keyed by role name."""
     from workflow.users import create_user
 
-    return {role.value: create_user(f"{role.value}@example.org", f"مستخدم {role.value}", role, PASSWORD)
+    from models.types import utcnow
+
+    made = {role.value: create_user(f"{role.value}@example.org", f"مستخدم {role.value}", role, PASSWORD)
             for role in Role}
+    made["admin"].totp_secret = TOTP_SECRET
+    made["admin"].totp_enrolled_at = utcnow()
+    db.session.commit()
+    return made
 
 
-def login(client, email: str, password: str = PASSWORD, follow: bool = False):
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).now()
+
+
+def forget_last_code(client, email: str) -> None:
+    """Tests sign in many times within one 30-second window; the app refuses a code twice
+    (tests/web/test_mfa.py proves it), so the helper starts each sign-in as a new window would."""
+    from models.user import User
+
+    with client.application.app_context():
+        db.session.execute(db.update(User).where(User.email == email).values(totp_last_step=None))
+        db.session.commit()
+
+
+def login(client, email: str, password: str = PASSWORD, follow: bool = False, remember: bool = False):
+    """Sign in as a person would, answering the second-factor step when the account has one."""
     page = client.get("/login")
     token = csrf_token(page.get_data(as_text=True))
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
-                       follow_redirects=follow)
+    data = {"email": email, "password": password, "csrf_token": token}
+    if remember:
+        data["remember"] = "y"
+    response = client.post("/login", data=data)
+    if response.status_code == 302 and response.headers["Location"].endswith("/login/code"):
+        forget_last_code(client, email)
+        page = client.get("/login/code")
+        response = client.post("/login/code", data={
+            "code": totp_code(), "csrf_token": csrf_token(page.get_data(as_text=True))})
+    if follow and response.status_code in (301, 302, 303):
+        return client.get(response.headers["Location"], follow_redirects=True)
+    return response
 
 
 def csrf_token(html: str) -> str:

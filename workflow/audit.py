@@ -122,3 +122,15 @@ def record_access(action: str, table_name: str, record_id: Any = "", note: str =
         at=utcnow(), user_id=user_id, actor=actor, action=action,
         table_name=table_name, record_id=str(record_id), changes=None, note=note[:500]))
     db.session.commit()
+
+
+def mask_email(text: str | None) -> str:
+    """An email as typed at a failed sign-in, masked for the trail: "ah***@example.org".
+
+    Enough for an admin to recognise a colleague's typo or a guessing attack on one account,
+    not enough to read a password typed into the email box by mistake.
+    """
+    text = " ".join((text or "").split())[:120]
+    local, at, domain = text.partition("@")
+    shown = local[:2] if len(local) > 4 else local[:1]
+    return f"{shown}***{at}{domain}" if at else f"{shown}***"

@@ -28,6 +28,10 @@ DOCUMENT_TYPES = [
     ("medical_report", "تقرير طبي", "Medical report", True),
 ]
 
+# Document types whose scan shows a national ID or iqama number in full (the family card lists
+# every member's). Roles that see IDs masked (PRIVACY_MASKED) cannot download them.
+ID_DOCUMENT_TYPES = frozenset({"national_id_copy", "family_card", "id_copy", "iqama_copy", "passport_copy"})
+
 DECLARATION_AR = (
     "أقرّ أنا الموقّع أدناه بأن جميع البيانات والمعلومات التي قدّمتها إلى الجمعية، "
     "والمستندات المرفقة بطلبي، صحيحة وكاملة وسارية وقت تقديمها، وأنني أتحمّل المسؤولية "

@@ -1,6 +1,7 @@
 """Staff accounts: creation, authentication and the rules on roles."""
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask_babel import lazy_gettext as _l
@@ -21,9 +22,41 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def check_password_strength(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+# zxcvbn's score (0-4) a password needs: 3 is "safely unguessable" against an online or a
+# slowed-down offline attack (about 10^8 guesses or more).
+MIN_PASSWORD_SCORE = 3
+
+
+def _personal_words(email: str | None, full_name: str | None) -> list[str]:
+    """The person's own words, which a password must not be built from."""
+    words = []
+    email = normalize_email(email or "")
+    if email:
+        local, _, domain = email.partition("@")
+        # The domain's name, not its ending (.org, .sa): too short and too common to mean anything.
+        words += [email, local, *domain.split(".")[:-1], *re.split(r"[._+-]+", local)]
+    words += (full_name or "").split()
+    return [w for w in {w.strip().lower() for w in words} if len(w) >= 4]
+
+
+def check_password_strength(password: str, email: str | None = None, full_name: str | None = None) -> None:
+    """Refuse short, common, guessable or name/email-based passwords (no composition rules).
+
+    The estimator is zxcvbn (Dropbox's, maintained as the `zxcvbn` package): it knows common
+    passwords, keyboard walks, dates, repeats and words, and is given the person's own words.
+    """
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(_l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    from zxcvbn import zxcvbn
+
+    personal = _personal_words(email, full_name)
+    result = zxcvbn(password[:100], user_inputs=personal)
+    if any(m.get("dictionary_name") == "user_inputs" and len(m.get("token", "")) >= 4 for m in result["sequence"]):
+        raise UserError(_l("The password must not contain your name or email address."))
+    if result["score"] < MIN_PASSWORD_SCORE:
+        raise UserError(_l("This password is too common or too easy to guess. Choose a longer phrase of "
+                           "unrelated words."))
 
 
 def generate_password() -> str:
@@ -35,7 +68,7 @@ def create_user(email: str, full_name: str, role: str | Role, password: str) -> 
     if not email or "@" not in email:
         raise UserError(_l("Enter a valid email address."))
     role = Role(role)
-    check_password_strength(password)
+    check_password_strength(password, email, full_name)
     if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
         raise UserError(_l("A user with this email already exists."))
     user = User(email=email, full_name=(full_name or email).strip(), role=role.value)
@@ -43,6 +76,16 @@ def create_user(email: str, full_name: str, role: str | Role, password: str) -> 
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def set_password(user: User, password: str, reason: str = "password_change") -> None:
+    """Set a checked password and end every session of the user (a thief's copy included)."""
+    from workflow.sessions import end_all_sessions
+
+    check_password_strength(password, user.email, user.full_name)
+    user.set_password(password)
+    db.session.commit()
+    end_all_sessions(user, reason)
 
 
 def has_users() -> bool:

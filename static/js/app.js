@@ -1,3 +1,36 @@
+// Behaviour that used to sit in inline handlers (onclick="...") lives here: the
+// Content-Security-Policy (app.py) runs no inline script. Buttons and forms declare what
+// they need with data- attributes.
+(function () {
+  "use strict";
+  // A confirmation before a destructive button or form: data-confirm="question".
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest("[data-confirm]") : null;
+    if (target && target.tagName !== "FORM" && !window.confirm(target.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+    // Flask-Admin's links with href="javascript:void(0)" (menus, filters): a javascript: URL
+    // would be blocked by the CSP; their behaviour is in its scripts, the URL does nothing.
+    var link = event.target.closest ? event.target.closest('a[href^="javascript:"], a.filter') : null;
+    if (link) { event.preventDefault(); }
+    // A bulk action of a list ("With selected"), run by Flask-Admin's actions.js.
+    var bulk = event.target.closest ? event.target.closest("a[data-action]") : null;
+    if (bulk && window.modelActions) { event.preventDefault(); window.modelActions.execute(bulk.getAttribute("data-action")); }
+    // "Add" on an inline list (household members), run by Flask-Admin's form.js.
+    var inline = event.target.closest ? event.target.closest("a[data-add-inline]") : null;
+    if (inline && window.faForm) { event.preventDefault(); window.faForm.addInlineField(inline, inline.getAttribute("data-add-inline")); }
+    var printer = event.target.closest ? event.target.closest("[data-print]") : null;
+    if (printer) { event.preventDefault(); window.print(); }
+  }, true);
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute && form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  }, true);
+}());
+
 // Keep what staff type (national IDs, mobile numbers, names) out of URLs, where the browser
 // history, Referer headers and server access logs would keep it. The server side is in
 // admin_views/base.py (SecureModelView.index_view and ajax_lookup); without this script both

@@ -73,11 +73,11 @@ def test_next_never_leaves_the_site(client, users, target):
 
 
 def test_next_to_a_local_page_is_followed(client, users):
-    page = client.get("/login?next=/admin/user/")
-    response = client.post("/login?next=/admin/user/", data={
-        "email": "admin@example.org", "password": "correct horse battery",
+    page = client.get("/login?next=/admin/beneficiary/")
+    response = client.post("/login?next=/admin/beneficiary/", data={
+        "email": "officer@example.org", "password": "correct horse battery",
         "csrf_token": csrf_token(page.get_data(as_text=True))})
-    assert response.headers["Location"].endswith("/admin/user/")
+    assert response.headers["Location"].endswith("/admin/beneficiary/")
 
 
 def test_login_without_csrf_token_is_refused(client, users):
@@ -119,4 +119,10 @@ def test_authenticated_pages_are_not_cached_and_carry_security_headers(client, u
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    csp = response.headers["Content-Security-Policy"]
+    nonce = csp.split("'nonce-", 1)[1].split("'", 1)[0]
+    assert csp == (f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
+                   "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                   "frame-ancestors 'none'")
+    assert "unsafe" not in csp
+    assert "Strict-Transport-Security" not in response.headers  # only over HTTPS (SESSION_COOKIE_SECURE=1)

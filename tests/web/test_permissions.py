@@ -190,3 +190,50 @@ def test_inline_edit_honours_the_edit_right(app, client, users):
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(User, users["viewer"].id).full_name == "اسم جديد"
+
+
+# Stored files (/admin/file/<n>): who may download what (issue 11, finding 7). The scan of an ID
+# document shows the whole number, so roles that see IDs masked (committee, viewer) may not have it.
+EXPECTED_DOWNLOADS = {
+    "national_id_copy": {"admin", "officer", "specialist"},
+    "family_card": {"admin", "officer", "specialist"},
+    "income_proof": set(ROLES),
+    "staff_tool": set(ROLES),
+    "unowned": {"admin"},
+}
+
+
+def _stored_file_for(kind: str) -> int:
+    from extensions import db
+    from models.reference import StaffTool
+    from tests.factories import beneficiary, document, document_type
+    from tests.registry_helpers import png_bytes
+    from workflow.storage import save_bytes
+
+    stored = save_bytes(png_bytes(), "scan.png")
+    db.session.flush()
+    if kind == "staff_tool":
+        db.session.add(StaffTool(code="form", name_ar="نموذج", file_id=stored.id))
+    elif kind != "unowned":
+        doc = document(beneficiary(), document_type(kind, kind))
+        doc.file_id = stored.id
+    db.session.commit()
+    return stored.id
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED_DOWNLOADS))
+def test_who_may_download_each_kind_of_file(app, client, users, kind):
+    from extensions import db
+    from models.audit import AuditEntry
+
+    file_id = _stored_file_for(kind)
+    for role in ROLES:
+        login(client, users[role].email)
+        for url in (f"/admin/file/{file_id}", f"/admin/file/{file_id}?inline=1"):
+            response = client.get(url)
+            expected = 200 if role in EXPECTED_DOWNLOADS[kind] else 403
+            assert response.status_code == expected, (kind, role, url)
+        client.post("/logout", data={"csrf_token": _token(client)})
+    refused = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "forbidden")).all()
+    assert len(refused) == 2 * (len(ROLES) - len(EXPECTED_DOWNLOADS[kind]))
+    assert all(r.table_name == "stored_file" and r.record_id == str(file_id) for r in refused)

@@ -256,10 +256,15 @@ def _registry_owners(stored: StoredFile):
     from models.beneficiary import Declaration, Document
     from models.organisation import OrganisationProfile
     from models.reference import StaffTool
-    from workflow.roles import ALL, BENEFICIARY_READ
+    from models.reference import DocumentType
+    from workflow.reference import ID_DOCUMENT_TYPES
+    from workflow.roles import ALL, BENEFICIARY_READ, PRIVACY_MASKED
 
-    if db.session.scalar(select(Document.id).where(Document.file_id == stored.id).limit(1)) is not None:
-        return BENEFICIARY_READ
+    type_code = db.session.scalar(select(DocumentType.code).join(Document, Document.document_type_id == DocumentType.id)
+                                  .where(Document.file_id == stored.id).limit(1))
+    if type_code is not None:
+        # The scan of an ID document shows the whole number: not for roles that see it masked.
+        return BENEFICIARY_READ - PRIVACY_MASKED if type_code in ID_DOCUMENT_TYPES else BENEFICIARY_READ
     if db.session.scalar(select(Declaration.id).where(Declaration.scan_file_id == stored.id).limit(1)) is not None:
         return BENEFICIARY_READ
     if db.session.scalar(select(StaffTool.id).where(StaffTool.file_id == stored.id).limit(1)) is not None:
