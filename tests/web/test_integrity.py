@@ -1,0 +1,153 @@
+"""Nothing lost, nothing garbled (issue 12): concurrent edits, control characters, huge ids,
+exports of nasty text."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from models.beneficiary import Beneficiary
+from tests.conftest import csrf_token, login
+from tests.registry_helpers import make_beneficiary
+
+FORM = {"national_id": "1058529940", "first_name": "أحمد", "father_name": "محمد", "grandfather_name": "علي",
+        "family_name": "الغامدي", "gender": "male", "birth_date": "1985-03-01", "nationality": "SA",
+        "phone": "0551138821", "email": "", "region": "riyadh", "city": "الرياض", "district": "", "address": "",
+        "marital_status": "married", "monthly_income": "3000", "notes": ""}
+
+
+@pytest.fixture
+def seeded(app):
+    from workflow.reference import load_defaults
+
+    load_defaults()
+
+
+def _signed_in(app, users, role):
+    client = app.test_client()
+    assert login(client, users[role].email).status_code == 302
+    client.get("/admin/?lang=en")
+    return client
+
+
+def _open_form(client, url):
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    match = re.search(r'name="record_version"[^>]*value="([^"]*)"', text) or re.search(
+        r'value="([^"]*)"[^>]*name="record_version"', text)
+    assert match, "the edit form carries the record's version"
+    return {"csrf_token": csrf_token(text), "record_version": html.unescape(match.group(1))}
+
+
+# --- 1. lost updates --------------------------------------------------------------
+
+def test_second_officer_saving_a_stale_form_is_refused_and_keeps_what_was_typed(app, seeded, users):
+    person = make_beneficiary()
+    url = f"/admin/beneficiary/edit/?id={person.id}"
+    first, second = _signed_in(app, users, "officer"), _signed_in(app, users, "admin")
+    first_form, second_form = _open_form(first, url), _open_form(second, url)
+
+    saved = first.post(url, data={**FORM, **first_form, "city": "جدة"}, content_type="multipart/form-data")
+    assert saved.status_code == 302
+    stale = second.post(url, data={**FORM, **second_form, "notes": "زار المكتب اليوم"},
+                        content_type="multipart/form-data")
+    assert stale.status_code == 200
+    page = html.unescape(stale.get_data(as_text=True))
+    assert "Someone else saved this record after you opened it" in page
+    assert "City: «جدة»" in page  # which field changed, and its new value
+    assert "زار المكتب اليوم" in page  # what the second officer typed is still in the form
+    db.session.expire_all()
+    stored = db.session.get(Beneficiary, person.id)
+    assert (stored.city, stored.notes) == ("جدة", "")  # the first save stands
+
+    # Having seen the other change, saving again on purpose is accepted.
+    again = _open_form_from(stale.get_data(as_text=True))
+    resaved = second.post(url, data={**FORM, "city": "جدة", "notes": "زار المكتب اليوم", **again},
+                          content_type="multipart/form-data")
+    assert resaved.status_code == 302
+    db.session.expire_all()
+    assert (db.session.get(Beneficiary, person.id).city, db.session.get(Beneficiary, person.id).notes) == (
+        "جدة", "زار المكتب اليوم")
+
+
+def _open_form_from(text):
+    version = re.search(r'name="record_version"[^>]*value="([^"]*)"', text) or re.search(
+        r'value="([^"]*)"[^>]*name="record_version"', text)
+    return {"csrf_token": csrf_token(text), "record_version": html.unescape(version.group(1))}
+
+
+def test_stale_save_is_refused_in_arabic_by_default(app, seeded, users):
+    person = make_beneficiary()
+    url = f"/admin/beneficiary/edit/?id={person.id}"
+    first, second = _signed_in(app, users, "officer"), _signed_in(app, users, "admin")
+    second.get("/admin/?lang=ar")
+    first_form, second_form = _open_form(first, url), _open_form(second, url)
+    assert first.post(url, data={**FORM, **first_form, "city": "جدة"},
+                      content_type="multipart/form-data").status_code == 302
+    page = second.post(url, data={**FORM, **second_form}, content_type="multipart/form-data").get_data(as_text=True)
+    assert "حفظ شخص آخر هذا السجل" in html.unescape(page)
+
+
+def test_request_edit_form_carries_its_version(app, seeded, users):
+    from models.application import Application
+    from models.reference import Channel
+    from models.service import ServiceType
+    from workflow.applications import receive_application
+
+    person = make_beneficiary()
+    service = ServiceType(name_ar="سلة غذائية", name_en="Food basket")
+    db.session.add(service)
+    db.session.flush()
+    application = receive_application(person, service, db.session.scalars(select(Channel)).first(),
+                                      description="يحتاج سلة", notes="")
+    db.session.commit()
+    url = f"/admin/application/edit/?id={application.id}"
+    first, second = _signed_in(app, users, "officer"), _signed_in(app, users, "admin")
+    first_form, second_form = _open_form(first, url), _open_form(second, url)
+    assert first.post(url, data={**first_form, "description": "يحتاج سلة غذائية شهرية", "notes": ""}).status_code == 302
+    stale = second.post(url, data={**second_form, "description": "يحتاج سلة", "notes": "اتصلنا به"})
+    assert stale.status_code == 200 and "Someone else saved this record" in html.unescape(stale.get_data(as_text=True))
+    db.session.expire_all()
+    stored = db.session.get(Application, application.id)
+    assert (stored.description, stored.notes) == ("يحتاج سلة غذائية شهرية", "")
+
+
+@pytest.mark.parametrize("endpoint,values", [
+    ("servicetype", {"name_ar": "كفالة", "name_en": "Sponsorship", "description": "", "active": "y",
+                     "decision_period_days": "", "cooldown_days": "0"}),
+])
+def test_service_type_edit_is_locked_too(app, seeded, users, endpoint, values):
+    from models.service import ServiceType
+
+    service = ServiceType(name_ar="كفالة", name_en="Sponsorship")
+    db.session.add(service)
+    db.session.commit()
+    url = f"/admin/{endpoint}/edit/?id={service.id}"
+    first, second = _signed_in(app, users, "admin"), _signed_in(app, users, "admin")
+    first_form, second_form = _open_form(first, url), _open_form(second, url)
+    assert first.post(url, data={**values, **first_form, "name_en": "Orphan sponsorship"}).status_code == 302
+    stale = second.post(url, data={**values, **second_form, "cooldown_days": "30"})
+    assert stale.status_code == 200
+    assert "Orphan sponsorship" in html.unescape(stale.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(ServiceType, service.id).cooldown_days == 0
+
+
+@pytest.mark.parametrize("url", ["/admin/committeesession/edit/?id={id}", "/admin/organisationprofile/edit/?id={id}"])
+def test_other_edit_forms_carry_the_version(app, seeded, users, url):
+    from datetime import date
+
+    from models.committee import CommitteeSession
+    from workflow.policy_templates import get_profile
+
+    if "committee" in url:
+        record = CommitteeSession(number="1447/1", held_on=date(2026, 1, 5))
+        db.session.add(record)
+    else:
+        record = get_profile()
+    db.session.commit()
+    _open_form(_signed_in(app, users, "admin"), url.format(id=record.id))
