@@ -106,6 +106,22 @@ def record_id(value) -> int | None:
     return number if -MAX_RECORD_ID - 1 <= number <= MAX_RECORD_ID else None
 
 
+# The parameters that carry record ids into the screens' endpoints (Flask-Admin's and ours).
+ID_PARAMETERS = ("id", "ids", "rowid", "pk", "research", "file", "item", "user", "application")
+
+
+def ids_out_of_range() -> bool:
+    """Whether the request names a record by a number no record can have (checked once, in the
+    base views, before any endpoint reads it)."""
+    for name in ID_PARAMETERS:
+        for value in request.values.getlist(name):
+            for piece in str(value).split(","):
+                piece = piece.strip().lstrip("-")
+                if piece.isdigit() and record_id(piece) is None:
+                    return True
+    return False
+
+
 class RecordIdConverter(IntegerConverter):
     """`<int:...>` in every route: out-of-range numbers do not match (404), see MAX_RECORD_ID."""
 
@@ -202,6 +218,12 @@ class SecureView(BaseView):
 
     def inaccessible_callback(self, name, **kwargs):
         return _deny(name, **kwargs)
+
+    def _handle_view(self, name, **kwargs):
+        response = super()._handle_view(name, **kwargs)
+        if response is None and ids_out_of_range():
+            abort(404)
+        return response
 
 
 class SecureIndexView(AdminIndexView):
@@ -453,6 +475,8 @@ class SecureModelView(ModelView):
         permission = ENDPOINT_PERMISSION.get(name, "read")
         if not self.allowed(permission):
             return _deny(name, **kwargs)
+        if ids_out_of_range():
+            abort(404)
         return None
 
     # Flask-Admin reads these flags to draw buttons and in some endpoints;

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models.beneficiary import Beneficiary
+from workflow.roles import Role
 from tests.conftest import csrf_token, login
 from tests.registry_helpers import make_beneficiary
 
@@ -151,3 +152,56 @@ def test_other_edit_forms_carry_the_version(app, seeded, users, url):
         record = get_profile()
     db.session.commit()
     _open_form(_signed_in(app, users, "admin"), url.format(id=record.id))
+
+
+# --- 3. ids out of range -----------------------------------------------------------
+
+HUGE = ["99999999999999999999", "2147483648"]
+
+
+def _huge_urls(app, huge):
+    admin = app.extensions["admin"][0]
+    urls = []
+    for view in admin._views:
+        if not hasattr(view, "model"):
+            continue
+        base = f"/admin/{view.endpoint}"
+        may = {kind: Role.ADMIN in getattr(view, f"roles_{kind}") for kind in ("read", "edit", "delete")}
+        if may["read"]:
+            urls += [("get", f"{base}/details/?id={huge}")]
+        if may["edit"]:
+            urls += [("get", f"{base}/edit/?id={huge}"),
+                     ("post", f"{base}/ajax/update/", {"list_form_pk": huge, "pk": huge})]
+        if may["delete"]:
+            urls += [("post", f"{base}/delete/", {"id": huge}),
+                     ("post", f"{base}/action/", {"action": "delete", "rowid": huge})]
+    assert len(urls) > 40
+    return urls + [
+        ("get", f"/admin/file/{huge}"), ("get", f"/admin/application/letter/?id={huge}"),
+        ("get", f"/admin/application/attachment/?research={huge}&file=1"),
+        ("get", f"/admin/committeesession/minutes/?id={huge}"),
+        ("post", "/admin/committeesession/presence/", {"id": huge, "user": "1"}),
+        ("post", "/admin/committeesession/agenda/add/", {"id": "1", "application": huge}),
+        ("get", f"/admin/application/transition/withdraw/?ids={huge}"),
+        ("get", f"/admin/beneficiary/{huge}/declaration.print"),
+        ("get", f"/admin/privacy-export/{huge}/"), ("get", f"/admin/privacy-export/{huge}.json"),
+    ]
+
+
+@pytest.mark.parametrize("huge", HUGE)
+def test_ids_out_of_range_are_404_on_every_endpoint(app, seeded, users, huge):
+    client = _signed_in(app, users, "admin")
+    token = csrf_token(client.get("/admin/beneficiary/").get_data(as_text=True))
+    failures = []
+    for method, url, *data in _huge_urls(app, huge):
+        if method == "get":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={**(data[0] if data else {}), "csrf_token": token})
+        if response.status_code != 404:
+            failures.append((url, response.status_code))
+    specialist = _signed_in(app, users, "specialist")
+    for url in (f"/admin/referral/research/?id={huge}",):
+        if specialist.get(url).status_code != 404:
+            failures.append((url, "specialist"))
+    assert failures == []
