@@ -537,6 +537,16 @@ class SecureModelView(ModelView):
             return redirect(self.get_url(".index_view", **args))
         return super().index_view()
 
+    @pass_context
+    def get_list_value(self, context, model, name):
+        """Every list cell of text people typed (a name, a city, a service) is isolated in <bdi>:
+        mixed Arabic and Latin text (a name with a number, an English service name) never
+        reorders the cell or its neighbours. Cells a formatter built as HTML are left as they are."""
+        value = super().get_list_value(context, model, name)
+        if value is None or isinstance(value, (Markup, bool, int, float)) or value == "":
+            return value
+        return Markup("<bdi>{}</bdi>").format(value)
+
     def get_list_row_actions(self):
         return [QuickDeleteRowAction() if type(a) is DeleteRowAction else a for a in super().get_list_row_actions()]
 

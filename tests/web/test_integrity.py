@@ -205,3 +205,43 @@ def test_ids_out_of_range_are_404_on_every_endpoint(app, seeded, users, huge):
         if specialist.get(url).status_code != 404:
             failures.append((url, "specialist"))
     assert failures == []
+
+
+# --- 4. control characters -----------------------------------------------------------
+
+def test_admin_forms_clean_nul_and_bidi_overrides(app, seeded, users):
+    from models.reference import Channel
+
+    client = _signed_in(app, users, "officer")
+    token = csrf_token(client.get("/admin/beneficiary/new/").get_data(as_text=True))
+    response = client.post("/admin/beneficiary/new/", content_type="multipart/form-data", data={
+        **FORM, "csrf_token": token, "first_name": "\u202eأحمد\x00", "address": "حي\x00 النزهة\u202e",
+        "notes": "سطر\x00 أول\r\nسطر\t\u202eثان"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    person = db.session.scalar(select(Beneficiary))
+    assert (person.first_name, person.address) == ("أحمد", "حي النزهة")
+    assert person.notes == "سطر أول\nسطر\tثان"
+
+    admin = _signed_in(app, users, "admin")
+    token = csrf_token(admin.get("/admin/channel/new/").get_data(as_text=True))
+    response = admin.post("/admin/channel/new/", data={"csrf_token": token, "code": "sms\x00", "name_ar": "رسائل\x00",
+                                                         "name_en": "SMS\u202e", "sort_order": "1", "active": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    channel = db.session.scalar(select(Channel).where(Channel.code == "sms"))
+    assert (channel.name_ar, channel.name_en) == ("رسائل", "SMS")
+
+
+def test_public_policy_never_serves_a_nul_typed_by_staff(app, seeded, users):
+    from workflow.policy_templates import get_profile
+
+    profile = get_profile()
+    db.session.commit()
+    admin = _signed_in(app, users, "admin")
+    url = f"/admin/organisationprofile/edit/?id={profile.id}"
+    form = _open_form(admin, url)
+    response = admin.post(url, data={**form, "name_ar": "جمعية\x00 البر", "default_decision_period_days": "14",
+                                     "general_goal_ar": "هدف\x00 عام\u202e"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    policy = app.test_client().get("/policy").get_data(as_text=True)
+    assert "\x00" not in policy and "\u202e" not in policy
+    assert "جمعية البر" in policy
