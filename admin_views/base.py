@@ -62,7 +62,7 @@ from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from admin_views.lookups import default_ajax_refs
-from forms.text_input import CleanTextMeta
+from forms.text_input import CleanTextMeta, explain_unreadable_input
 from admin_views.performance import (
     capped_count,
     count_cap,
@@ -166,6 +166,7 @@ class AdminForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
+        explain_unreadable_input(self)
         # Flask-Admin's templates print only `str` errors; translated (lazy) messages become text here.
         for field in self:
             if isinstance(field.errors, list):

@@ -245,3 +245,14 @@ def test_public_policy_never_serves_a_nul_typed_by_staff(app, seeded, users):
     policy = app.test_client().get("/policy").get_data(as_text=True)
     assert "\x00" not in policy and "\u202e" not in policy
     assert "جمعية البر" in policy
+
+
+def test_admin_date_typed_with_a_time_is_not_a_valid_date_not_required(app, seeded, users):
+    client = _signed_in(app, users, "admin")
+    token = csrf_token(client.get("/admin/committeesession/new/").get_data(as_text=True))
+    response = client.post("/admin/committeesession/new/", data={
+        "csrf_token": token, "number": "1447/9", "held_on": "2026-01-05 10:00", "place": "المقر"})
+    text = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "Not a valid date: write it as YYYY-MM-DD, for example 2025-03-01." in text
+    assert "1447/9" in text  # what was typed is kept

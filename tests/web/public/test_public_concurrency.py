@@ -102,3 +102,18 @@ def test_a_database_error_is_rolled_back_and_explained(app, client, catalogue, m
     assert "could not be saved just now" in text or "تعذّر حفظ طلبك" in text
     assert "القحطاني" in text  # what was typed is kept
     assert _count(Beneficiary) == 0  # nothing half-saved
+
+
+# -- input that cannot be read at all (issue 12, finding 9) ------------------------------
+
+def test_unreadable_date_and_choice_get_clear_translated_messages(client, catalogue):
+    page = client.get("/request?lang=en").get_data(as_text=True)
+    data = {**request_data(catalogue, birth_date="1985-04-02 10:30", **{"documents-0-document_type": "abc"}),
+            **form_defaults(page)}
+    text = client.post("/request", data=data).get_data(as_text=True)
+    assert "Not a valid date: write it as YYYY-MM-DD, for example 2025-03-01." in text
+    assert "could not coerce" not in text
+    assert "Choose one of the options in the list." in text
+    arabic = client.get("/request?lang=ar").get_data(as_text=True)
+    text = client.post("/request", data={**data, **form_defaults(arabic)}).get_data(as_text=True)
+    assert "could not coerce" not in text and "Invalid Choice" not in text
