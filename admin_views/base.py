@@ -8,7 +8,10 @@ Flask-Admin leaves several gaps that are closed here once, for every view:
 - get_one() goes through get_query(), so a row a role cannot list cannot be
   opened, edited or deleted by guessing its id;
 - exports escape spreadsheet formulas, carry a UTF-8 BOM for Excel, keep the
-  Arabic file name, and are recorded in the audit trail.
+  Arabic file name, and are recorded in the audit trail;
+- edit forms of versioned models carry the version: a stale save is refused, what changed
+  is shown and what was typed is kept (optimistic locking);
+- ids out of range are a 404 (RecordIdConverter, ids_out_of_range), never a database error.
 
 And it makes every list fast at the size of a large association (see
 admin_views/performance.py and docs/bench.md):
