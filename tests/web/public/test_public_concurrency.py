@@ -117,3 +117,16 @@ def test_unreadable_date_and_choice_get_clear_translated_messages(client, catalo
     arabic = client.get("/request?lang=ar").get_data(as_text=True)
     text = client.post("/request", data={**data, **form_defaults(arabic)}).get_data(as_text=True)
     assert "could not coerce" not in text and "Invalid Choice" not in text
+
+
+def test_volunteer_form_sent_four_times_at_once_makes_one_volunteer(app, client, generous_limits):
+    from models.volunteer import Volunteer
+    from tests.web.public.conftest import volunteer_data
+
+    page = client.get("/volunteer").get_data(as_text=True)
+    data = {**volunteer_data(), **form_defaults(page)}
+    clients = _clients_sharing(app, client)
+    answers = _send_together([lambda c=c: c.post("/volunteer", data=data) for c in clients])
+    assert all(code in (200, 303, 409) for code, _where in answers), answers  # never a server error
+    assert (303, "/volunteer/thanks") in answers
+    assert _count(Volunteer) == 1
