@@ -71,6 +71,7 @@ bench-data: install
 
 bench: install $(if $(DATABASE_URL),,bench/bench.db)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.import_run
 
 bench-load: install $(if $(DATABASE_URL),,bench/bench.db)
 	$(BIN)/python -m bench.load --seconds $(or $(SECONDS),60)

@@ -36,6 +36,9 @@ def select_locale() -> str:
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from admin_views.base import RecordIdConverter
+
+    app.url_map.converters["int"] = RecordIdConverter  # ids out of range: 404 (before any route)
     app.config.update(config_module.from_environment(app.instance_path))
     if config:
         app.config.update(config)
@@ -58,9 +61,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
     from models.user import User
-    from workflow import audit
+    from workflow import audit, log_redaction
 
     audit.install()
+    log_redaction.install()  # exception messages (which may quote personal data) stay out of logs
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -1,6 +1,8 @@
 """Command-line tools: `flask --app app users ...`."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -274,20 +276,50 @@ def import_command(path: str, commit: bool) -> None:
     from workflow.registry_import import SheetError, check_file, import_rows
 
     set_cli_actor("import")
+    data = Path(path).read_bytes()
     try:
-        result = check_file(Path(path).read_bytes(), path)
+        with _bar("checking") as bar:
+            result = check_file(data, path, progress=bar)
     except SheetError as exc:
         raise click.ClickException(str(exc))
-    if result.lines:
+    if result.lines or result.warnings:
         click.echo("row\tcolumn\tproblem")
-        for line in result.lines:
+        for line in sorted(result.lines + result.warnings, key=lambda line: line.row):
             click.echo(line.as_text())
-    click.echo(f"rows read: {result.rows_read}; valid: {len(result.valid)}; with problems: {result.rejected}")
+    click.echo(f"rows read: {result.rows_read}; valid: {len(result.valid)}; with problems: {result.rejected}; "
+               f"warnings: {len(result.warnings)}")
+    if not result.valid:
+        raise click.ClickException("nothing to import: no row is valid")
     if commit:
-        imported = import_rows(result)
+        with _bar("importing") as bar:
+            imported = import_rows(result, progress=bar)
         click.echo(f"imported: {imported}")
-    elif result.valid:
+        if not imported:
+            raise click.ClickException("nothing imported")
+    else:
         click.echo("nothing imported (check only): add --commit to import the valid rows")
+
+
+class _bar:
+    """A click progress bar fed by the import's (done, total) callbacks, on stderr (the report
+    stays clean on stdout)."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.bar, self.done = label, None, 0
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 @click.command("seed")

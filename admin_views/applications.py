@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.validators import DataRequired
 
-from admin_views.base import SecureModelView, current_role, role_in
+from admin_views.base import SecureModelView, current_role, record_id, role_in
 from admin_views.lookups import BeneficiaryLoader
 from extensions import db
 from forms.workflow import IncompleteForm, NoteForm, ReferForm, WithdrawForm
@@ -328,7 +328,7 @@ class ApplicationAdmin(SecureModelView):
     # -- printable letter and research attachments -----------------------
     @expose("/letter/")
     def letter_view(self):
-        decision = db.session.get(Decision, request.args.get("id", type=int) or 0)
+        decision = db.session.get(Decision, record_id(request.args.get("id")) or 0)
         if decision is None or self.get_one(str(decision.application_id)) is None:
             abort(404)
         profile = db.session.get(OrganisationProfile, 1) or OrganisationProfile()
@@ -340,10 +340,10 @@ class ApplicationAdmin(SecureModelView):
     def attachment_view(self):
         from workflow.storage import send_stored
 
-        research = db.session.get(Research, request.args.get("research", type=int) or 0)
+        research = db.session.get(Research, record_id(request.args.get("research")) or 0)
         if research is None or self.get_one(str(research.application_id)) is None:
             abort(404)
-        stored = next((f for f in research.attachments if f.id == request.args.get("file", type=int)), None)
+        stored = next((f for f in research.attachments if f.id == record_id(request.args.get("file"))), None)
         if stored is None:
             abort(404)
         try:

@@ -8,7 +8,10 @@ Flask-Admin leaves several gaps that are closed here once, for every view:
 - get_one() goes through get_query(), so a row a role cannot list cannot be
   opened, edited or deleted by guessing its id;
 - exports escape spreadsheet formulas, carry a UTF-8 BOM for Excel, keep the
-  Arabic file name, and are recorded in the audit trail.
+  Arabic file name, and are recorded in the audit trail;
+- edit forms of versioned models carry the version: a stale save is refused, what changed
+  is shown and what was typed is kept (optimistic locking);
+- ids out of range are a 404 (RecordIdConverter, ids_out_of_range), never a database error.
 
 And it makes every list fast at the size of a large association (see
 admin_views/performance.py and docs/bench.md):
@@ -27,6 +30,7 @@ from datetime import date, datetime
 from collections.abc import Iterable
 from urllib.parse import quote
 
+import hashlib
 import logging
 import secrets
 
@@ -40,22 +44,28 @@ from flask_admin.babel import gettext as admin_gettext
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools as sqla_tools
+from sqlalchemy import BigInteger
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters as model_filters
-from flask_admin.model.form import converts
+from flask_admin.form import BaseForm
+from flask_admin.model.form import InlineBaseFormAdmin, converts
 from flask_babel import gettext
 from flask_admin.babel import Translations as AdminTranslations
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2 import pass_context
 from markupsafe import Markup
+from werkzeug.routing import IntegerConverter
 
 from admin_views.lookups import default_ajax_refs
+from forms.text_input import CleanTextMeta, explain_unreadable_input
 from admin_views.performance import (
     capped_count,
     count_cap,
@@ -65,7 +75,7 @@ from admin_views.performance import (
 from workflow.audit import record_access
 from workflow.dates import dual_date
 from workflow.roles import ADMIN_ONLY, ALL, Role
-from workflow.spreadsheet import escape_formula
+from workflow.spreadsheet import export_cell
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +91,46 @@ ENDPOINT_PERMISSION = {
     "delete_view": "delete",
     "export": "export",
 }
+
+
+# Record ids beyond what the key column holds (PostgreSQL's integer stops at 2,147,483,647;
+# SQLite cannot bind a number past 2**63) name no record: they are a 404, never a database error.
+MAX_RECORD_ID = 2_147_483_647
+MAX_BIG_RECORD_ID = 2**63 - 1
+
+
+def record_id(value) -> int | None:
+    """An id from a URL or a form (?id=, ?file=, a posted field) as an int, or None when it is not
+    one that could exist: malformed, or out of the key column's range."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if -MAX_RECORD_ID - 1 <= number <= MAX_RECORD_ID else None
+
+
+# The parameters that carry record ids into the screens' endpoints (Flask-Admin's and ours).
+ID_PARAMETERS = ("id", "ids", "rowid", "pk", "research", "file", "item", "user", "application")
+
+
+def ids_out_of_range() -> bool:
+    """Whether the request names a record by a number no record can have (checked once, in the
+    base views, before any endpoint reads it)."""
+    for name in ID_PARAMETERS:
+        for value in request.values.getlist(name):
+            for piece in str(value).split(","):
+                piece = piece.strip().lstrip("-")
+                if piece.isdigit() and record_id(piece) is None:
+                    return True
+    return False
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in every route: out-of-range numbers do not match (404), see MAX_RECORD_ID."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_RECORD_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def current_role() -> Role | None:
@@ -107,7 +157,7 @@ def _deny(name=None, **kwargs):
 class AdminForm(FlaskForm):
     """Flask-Admin forms carry Flask-WTF's CSRF token, which the global CSRFProtect checks."""
 
-    class Meta(FlaskForm.Meta):
+    class Meta(CleanTextMeta, FlaskForm.Meta):
         _translations = AdminTranslations()
 
         def get_translations(self, form):
@@ -119,11 +169,19 @@ class AdminForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
+        explain_unreadable_input(self)
         # Flask-Admin's templates print only `str` errors; translated (lazy) messages become text here.
         for field in self:
             if isinstance(field.errors, list):
                 field.errors = [e if isinstance(e, (list, dict)) else str(e) for e in field.errors]
         return valid
+
+
+class InlineForm(BaseForm):
+    """Base of inline (household, documents, criteria) forms: same text cleaning as AdminForm."""
+
+    class Meta(CleanTextMeta, BaseForm.Meta):
+        pass
 
 
 class AppModelConverter(AdminModelConverter):
@@ -164,6 +222,12 @@ class SecureView(BaseView):
 
     def inaccessible_callback(self, name, **kwargs):
         return _deny(name, **kwargs)
+
+    def _handle_view(self, name, **kwargs):
+        response = super()._handle_view(name, **kwargs)
+        if response is None and ids_out_of_range():
+            abort(404)
+        return response
 
 
 class SecureIndexView(AdminIndexView):
@@ -226,6 +290,45 @@ def export_note(export_type: str, args) -> str:
     return "; ".join(parts)
 
 
+VERSION_FIELD = "record_version"
+
+
+class VersionField(HiddenField):
+    """The version of the record the form was opened on, with a fingerprint of each field it
+    showed (so a refused save can say which fields changed). Never written to the record."""
+
+    def populate_obj(self, obj, name):
+        pass
+
+
+def _fingerprint(value) -> str:
+    if isinstance(value, (list, tuple, set)) or hasattr(value, "__iter__") and not isinstance(value, (str, bytes, dict)):
+        value = sorted(str(_identity(v)) for v in value)
+    else:
+        value = _identity(value)
+    raw = json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def _identity(value):
+    """A related record stands for its key; anything else for itself."""
+    state = sa_inspect(value, raiseerr=False) if value is not None and hasattr(value, "__table__") else None
+    return list(state.identity or ()) if state is not None else value
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, (date, datetime)):
+        return dual_date(value, with_time=isinstance(value, datetime))
+    if isinstance(value, (list, tuple, set)) or hasattr(value, "__iter__") and not isinstance(value, (str, dict)):
+        return "، ".join(str(v) for v in value) or "—"
+    text = str(value)
+    return text if len(text) <= 80 else text[:80] + "…"
+
+
 class SecureModelView(ModelView):
     """Base of every model screen. Subclasses set the role sets, nothing else."""
 
@@ -269,17 +372,95 @@ class SecureModelView(ModelView):
     export_batch_size = 1_000
 
     def __init__(self, model, session, *args, **kwargs):
+        for inline in self.inline_models or ():
+            if isinstance(inline, InlineBaseFormAdmin) and inline.form_base_class is None:
+                inline.form_base_class = InlineForm
         if self.form_ajax_refs is None and self.auto_ajax_refs and (self.roles_create or self.roles_edit):
             refs = default_ajax_refs(model, self.form_columns, self.form_excluded_columns or ())
             if refs:
                 self.form_ajax_refs = refs
         super().__init__(model, session, *args, **kwargs)
 
+    # -- optimistic locking ---------------------------------------------------
+    # A model with a version column (SQLAlchemy version_id_col) gets it carried in its edit form;
+    # a save from a form opened before someone else's save is refused (what changed is shown,
+    # what was typed is kept). Set False to opt a view out.
+    optimistic_locking = True
+
+    def _version_key(self) -> str | None:
+        if not self.optimistic_locking:
+            return None
+        mapper = sa_inspect(self.model)
+        column = mapper.version_id_col
+        return mapper.get_property_by_column(column).key if column is not None else None
+
+    def get_edit_form(self):
+        form_class = super().get_edit_form()
+        if self._version_key() is None:
+            return form_class
+        return type(form_class.__name__, (form_class,), {VERSION_FIELD: VersionField()})
+
+    def _watched_fields(self, form, model) -> list[str]:
+        attrs = sa_inspect(type(model)).attrs
+        return [field.name for field in form if field.name in attrs and field.name != self._version_key()]
+
+    def _version_token(self, form, model) -> str:
+        fingerprints = {name: _fingerprint(getattr(model, name)) for name in self._watched_fields(form, model)}
+        return json.dumps({"v": getattr(model, self._version_key()), "f": fingerprints}, separators=(",", ":"))
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        field = getattr(form, VERSION_FIELD, None)
+        if field is not None and obj is not None and not field.data:
+            field.data = self._version_token(form, obj)
+        return form
+
+    def stale_edit_message(self, form, model) -> str | None:
+        """None when the form was opened on the record's current version (or changed no field
+        the form shows); otherwise the translated refusal naming the changed fields and their values."""
+        field = getattr(form, VERSION_FIELD, None)
+        key = self._version_key()
+        if field is None or key is None or not field.data:
+            return None
+        try:
+            seen = json.loads(field.data)
+            seen_version, fingerprints = int(seen["v"]), dict(seen["f"])
+        except (ValueError, TypeError, KeyError):
+            return gettext("This form could not be checked against the saved record. Reload the page and "
+                           "enter your changes again.")
+        if seen_version == getattr(model, key):
+            return None
+        changed = [name for name, mark in fingerprints.items()
+                   if hasattr(model, name) and _fingerprint(getattr(model, name)) != mark]
+        if not changed:
+            return None  # someone saved fields this form does not show: nothing of theirs is overwritten
+        lines = "; ".join(f"{form[name].label.text}: «{_shown(getattr(model, name))}»"
+                          for name in changed if name in form)
+        return gettext("Someone else saved this record after you opened it, so your changes were NOT saved. "
+                       "What you typed is kept below. Changed in the meantime: %(changes)s. Check these fields, "
+                       "then save again to keep your version.", changes=lines)
+
+    def update_model(self, form, model):
+        message = self.stale_edit_message(form, model)
+        if message:
+            flash(message, "error")
+            # The person has now seen the other save: saving again (on purpose) is accepted.
+            form[VERSION_FIELD].data = self._version_token(form, model)
+            return False
+        return super().update_model(form, model)
+
     # -- errors -------------------------------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:
-        """A save refused by the database (a duplicate number, a record still in use) is told to the
-        user in their language; Flask-Admin's default showed the raw SQL error. The log names the
-        table and constraint only (SQL parameters are hidden from errors: hide_parameters)."""
+        """A save made stale by another one at the same moment is refused in the user's language."""
+        if isinstance(exc, StaleDataError):  # two saves of the same version at the same moment
+            flash(gettext("Someone else saved this record at the same moment, so your changes were NOT saved. "
+                          "What you typed is kept below: reload the record in another tab to compare, then "
+                          "save again."), "error")
+            log.warning("concurrent save refused on %s", self.model.__tablename__)
+            return True
+        # A save refused by the database (a duplicate number, a record still in use) is told to the
+        # user in their language; Flask-Admin's default showed the raw SQL error. The log names the
+        # table and constraint only (SQL parameters are hidden from errors: hide_parameters).
         if isinstance(exc, IntegrityError) and not current_app.config.get("FLASK_ADMIN_RAISE_ON_INTEGRITY_ERROR"):
             flash(gettext("This could not be saved: it conflicts with another record (for example a number "
                           "that is already registered) or is still used by other records. Nothing was changed."),
@@ -310,6 +491,8 @@ class SecureModelView(ModelView):
         permission = ENDPOINT_PERMISSION.get(name, "read")
         if not self.allowed(permission):
             return _deny(name, **kwargs)
+        if ids_out_of_range():
+            abort(404)
         return None
 
     # Flask-Admin reads these flags to draw buttons and in some endpoints;
@@ -369,6 +552,16 @@ class SecureModelView(ModelView):
                 args[SEARCH_KEY_ARG] = remember_search(text)
             return redirect(self.get_url(".index_view", **args))
         return super().index_view()
+
+    @pass_context
+    def get_list_value(self, context, model, name):
+        """Every list cell of text people typed (a name, a city, a service) is isolated in <bdi>:
+        mixed Arabic and Latin text (a name with a number, an English service name) never
+        reorders the cell or its neighbours. Cells a formatter built as HTML are left as they are."""
+        value = super().get_list_value(context, model, name)
+        if value is None or isinstance(value, (Markup, bool, int, float)) or value == "":
+            return value
+        return Markup("<bdi>{}</bdi>").format(value)
 
     def get_list_row_actions(self):
         return [QuickDeleteRowAction() if type(a) is DeleteRowAction else a for a in super().get_list_row_actions()]
@@ -498,9 +691,15 @@ class SecureModelView(ModelView):
         integer = varchar); None when malformed, which callers treat as "no such record"."""
         columns = sa_inspect(self.model).primary_key
         try:
-            return [col.type.python_type(v) for col, v in zip(columns, sqla_tools.iterdecode(id))]
+            values = [col.type.python_type(v) for col, v in zip(columns, sqla_tools.iterdecode(id))]
         except (TypeError, ValueError, NotImplementedError):
             return None
+        for col, value in zip(columns, values):
+            if isinstance(value, int):
+                limit = MAX_BIG_RECORD_ID if isinstance(col.type, BigInteger) else MAX_RECORD_ID
+                if not -limit - 1 <= value <= limit:
+                    return None
+        return values
 
     def typed_ids(self, ids) -> list:
         """Row ids from a bulk action, typed; malformed ones dropped."""
@@ -536,7 +735,7 @@ class SecureModelView(ModelView):
         return super().ajax_update()
 
     def get_export_value(self, model, name):
-        return escape_formula(super().get_export_value(model, name))
+        return export_cell(super().get_export_value(model, name))
 
     def get_export_name(self, export_type: str = "csv") -> str:
         return super().get_export_name(export_type)
@@ -568,11 +767,11 @@ class SecureModelView(ModelView):
         columns = self._export_columns
 
         def generate():
-            yield "\ufeff" + writer.writerow([str(c[1]) for c in columns])
+            yield "\ufeff" + writer.writerow([export_cell(str(c[1])) for c in columns])
             for row in data:
                 yield writer.writerow([self.get_export_value(row, c[0]) for c in columns])
 
-        return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8",
+        return Response(stream_with_context(generate()), mimetype="text/csv",  # Flask adds the charset
                         headers={"Content-Disposition": "attachment"})
 
 

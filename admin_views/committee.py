@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from admin_views.applications import status_badge
-from admin_views.base import SecureModelView, current_role
+from admin_views.base import SecureModelView, current_role, record_id
 from extensions import db
 from forms.workflow import DecisionForm
 from models.application import Application
@@ -147,7 +147,7 @@ class CommitteeSessionAdmin(SecureModelView):
     @expose("/presence/", methods=("POST",))
     def presence_view(self):
         session = self._session_or_404()
-        user = db.session.get(User, request.form.get("user", type=int) or 0)
+        user = db.session.get(User, record_id(request.form.get("user")) or 0)
         if user is None:
             abort(404)
         present = request.form.get("present") == "1"
@@ -174,7 +174,7 @@ class CommitteeSessionAdmin(SecureModelView):
     @expose("/agenda/remove/", methods=("POST",))
     def agenda_remove_view(self):
         session = self._session_or_404()
-        item = db.session.get(AgendaItem, request.form.get("item", type=int) or 0)
+        item = db.session.get(AgendaItem, record_id(request.form.get("item")) or 0)
         if item is None or item.session_id != session.id:
             abort(404)
         me = current_user._get_current_object()
@@ -183,7 +183,7 @@ class CommitteeSessionAdmin(SecureModelView):
     @expose("/decide/", methods=("POST",))
     def decide_view(self):
         session = self._session_or_404()
-        item = db.session.get(AgendaItem, request.form.get("item", type=int) or 0)
+        item = db.session.get(AgendaItem, record_id(request.form.get("item")) or 0)
         if item is None or item.session_id != session.id:
             abort(404)
         form = DecisionForm(prefix=f"i{item.id}")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
-from admin_views.base import SecureModelView, role_in
+from admin_views.base import SecureModelView, record_id, role_in
 from admin_views.lookups import BeneficiaryLoader
 from extensions import db
 from forms.registry import (
@@ -385,7 +385,7 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
         valid = super().validate_form(form)
         if request.method != "POST" or not hasattr(form, "first_name"):
             return valid
-        current_id = request.args.get("id", type=int) if request.endpoint.endswith("edit_view") else None
+        current_id = record_id(request.args.get("id")) if request.endpoint.endswith("edit_view") else None
         raw = {name: getattr(form, name).data for name in FIELDS}
         for name in ("birth_date",):
             field = getattr(form, name)
@@ -788,7 +788,7 @@ class DeclarationTextAdmin(SecureModelView):
                 form.text_ar.errors = list(form.text_ar.errors or []) + [_("The Arabic text is required.")]
                 valid = False
             if request.endpoint.endswith("edit_view"):
-                text = db.session.get(DeclarationText, request.args.get("id", type=int) or 0)
+                text = db.session.get(DeclarationText, record_id(request.args.get("id")) or 0)
                 if text is not None and declaration_text_in_use(text):
                     form.text_ar.errors = list(form.text_ar.errors or []) + [
                         _("This version has been signed already; add a new version instead.")]

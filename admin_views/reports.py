@@ -18,7 +18,7 @@ from workflow.audit import record_access
 from workflow.dates import dual_date
 from workflow.reports import ReportFilter, build_report, filter_choices
 from workflow.roles import REPORT_ROLES
-from workflow.spreadsheet import escape_formula
+from workflow.spreadsheet import export_cell
 from workflow.volunteers import STATUS_LABELS as VOLUNTEER_STATUS_LABELS
 
 OUTCOME_LABELS = {
@@ -110,13 +110,13 @@ def _csv(tables, header_rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     for row in header_rows:
-        writer.writerow([escape_formula(str(c)) for c in row])
+        writer.writerow([export_cell(str(c)) for c in row])
     for table in tables:
         writer.writerow([])
-        writer.writerow([escape_formula(table["title"])])
-        writer.writerow([escape_formula(str(h)) for h in table["headers"]])
+        writer.writerow([export_cell(table["title"])])
+        writer.writerow([export_cell(str(h)) for h in table["headers"]])
         for row in table["rows"]:
-            writer.writerow([escape_formula(c) for c in row])
+            writer.writerow([export_cell(c) for c in row])
     return "\ufeff" + out.getvalue()
 
 
@@ -126,7 +126,7 @@ def _xlsx(tables, header_rows, rtl: bool) -> bytes:
     first.title = _("Filter")[:31]
     first.sheet_view.rightToLeft = rtl
     for row in header_rows:
-        first.append([escape_formula(str(c)) for c in row])
+        first.append([export_cell(str(c)) for c in row])
     used = set()
     for table in tables:
         name = "".join(ch for ch in table["title"] if ch not in "[]:*?/\\")[:31] or table["key"]
@@ -135,11 +135,11 @@ def _xlsx(tables, header_rows, rtl: bool) -> bytes:
         used.add(name)
         sheet = book.create_sheet(name)
         sheet.sheet_view.rightToLeft = rtl
-        sheet.append([escape_formula(str(h)) for h in table["headers"]])
+        sheet.append([export_cell(str(h)) for h in table["headers"]])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table["rows"]:
-            sheet.append([escape_formula(c) for c in row])
+            sheet.append([export_cell(c) for c in row])
         sheet.column_dimensions["A"].width = 36
     out = io.BytesIO()
     book.save(out)
@@ -195,7 +195,7 @@ class ReportsView(SecureView):
         header = [[_("Report"), _("Reports")], *filter_rows(rf, choices)]
         stem = f"report-{section}"
         if fmt == "csv":
-            body, mime = _csv(tables, header), "text/csv; charset=utf-8"
+            body, mime = _csv(tables, header), "text/csv"  # Flask adds "; charset=utf-8"
         else:
             body = _xlsx(tables, header, str(get_locale() or "ar") == "ar")
             mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

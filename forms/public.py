@@ -12,6 +12,7 @@ from wtforms import (BooleanField, DateField, EmailField, FieldList, Form, FormF
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from forms.text_input import CleanFlaskForm, CleanForm
 from workflow.files import sniff_upload
 from workflow.identity import normalize_digits, validate_national_id
 from workflow.phones import normalize_saudi_mobile
@@ -66,7 +67,7 @@ def strip_filter(value):
 REQUIRED = _l("This field is required.")
 
 
-class VolunteerForm(FlaskForm):
+class VolunteerForm(CleanFlaskForm):
     full_name = StringField(_l("Full name"), filters=[strip_filter],
                             validators=[DataRequired(REQUIRED), Length(min=5, max=200)])
     national_id = StringField(_l("National ID or iqama number"), validators=[national_id_check])
@@ -102,7 +103,7 @@ def upload_check(form, field):
         raise ValidationError(str(exc)) from None
 
 
-class DocumentEntry(Form):
+class DocumentEntry(CleanForm):
     document_type = SelectField(_l("Document type"), coerce=int, validate_choice=False)
     file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[upload_check])
 
@@ -111,7 +112,7 @@ class DocumentEntry(Form):
             raise ValidationError(_l("Choose the document type."))
 
 
-class RequestForm(FlaskForm):
+class RequestForm(CleanFlaskForm):
     national_id = StringField(_l("National ID or iqama number"), validators=[national_id_check])
     nationality = SelectField(_l("Nationality"), choices=NATIONALITIES, default="SA")
     first_name = StringField(_l("First name"), filters=[strip_filter], validators=[DataRequired(REQUIRED), Length(max=60)])
@@ -146,7 +147,7 @@ class RequestForm(FlaskForm):
             raise ValidationError(str(exc)) from None
 
 
-class StatusForm(FlaskForm):
+class StatusForm(CleanFlaskForm):
     reference = StringField(_l("Reference number"), filters=[strip_filter],
                             validators=[DataRequired(REQUIRED), Length(max=30)])
     phone_last4 = StringField(_l("Last 4 digits of your mobile number"),
@@ -155,5 +156,5 @@ class StatusForm(FlaskForm):
                                           Length(min=4, max=4, message=_l("Enter exactly 4 digits."))])
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(CleanFlaskForm):
     comment = TextAreaField(_l("Comments or suggestions (optional)"), validators=[Optional(), Length(max=2000)])

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from forms.text_input import CleanFlaskForm
 from wtforms import DateField, HiddenField, MultipleFileField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
-class ActionForm(FlaskForm):
+class ActionForm(CleanFlaskForm):
     """Every action posts the ids and the version the person saw (double-click guard)."""
 
     ids = HiddenField()
@@ -32,7 +32,7 @@ class NoteForm(ActionForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class ResearchForm(FlaskForm):
+class ResearchForm(CleanFlaskForm):
     version = HiddenField()
     mechanism = SelectField(_l("How the research was done"), validators=[DataRequired()])
     conducted_on = DateField(_l("Date of the research"), validators=[DataRequired()])
@@ -42,7 +42,7 @@ class ResearchForm(FlaskForm):
     attachments = MultipleFileField(_l("Attachments (PDF, JPEG, PNG)"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(CleanFlaskForm):
     item = HiddenField(validators=[DataRequired()])
     version = HiddenField()
     outcome = RadioField(_l("Decision"), validators=[DataRequired()])

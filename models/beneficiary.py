@@ -58,6 +58,10 @@ class Beneficiary(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     # Set when the retention job anonymised this record.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: an edit form saved after someone else's save is refused (admin_views/base.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     household = relationship("HouseholdMember", back_populates="beneficiary",
                              cascade="all, delete-orphan", order_by="HouseholdMember.id")

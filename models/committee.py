@@ -37,6 +37,10 @@ class CommitteeSession(db.Model):
     minutes_notes: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optimistic locking: an edit form saved after someone else's save is refused (admin_views/base.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     members = relationship("User", secondary=session_member, order_by="User.full_name")
     present = relationship("User", secondary=session_present, order_by="User.full_name")

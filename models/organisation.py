@@ -38,5 +38,9 @@ class OrganisationProfile(db.Model):
     board_approval_date: Mapped[date | None] = mapped_column(Date)
     # How long closed files are kept before anonymisation (years; 0 = keep).
     retention_years: Mapped[int] = mapped_column(Integer, default=0)
+    # Optimistic locking: an edit form saved after someone else's save is refused (admin_views/base.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     logo = relationship("StoredFile")

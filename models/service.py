@@ -34,6 +34,10 @@ class ServiceType(Bilingual, db.Model):
     decision_period_days: Mapped[int | None] = mapped_column(Integer)
     cooldown_days: Mapped[int] = mapped_column(Integer, default=0)
     verification_mechanisms: Mapped[list] = mapped_column(JSON, default=list)
+    # Optimistic locking: an edit form saved after someone else's save is refused (admin_views/base.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     required_document_types = relationship("DocumentType", secondary=service_type_required_document,
                                            order_by="DocumentType.sort_order")

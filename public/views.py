@@ -2,9 +2,12 @@
 minimum fill time and an idempotency nonce, and a per-IP rate limit."""
 from __future__ import annotations
 
+import logging
+
 from flask import (abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db, limiter
 from forms.public import RequestForm, StatusForm, SurveyForm, VolunteerForm
@@ -20,6 +23,8 @@ from workflow.policy import current_lang, period_phrase, policy_context
 from workflow.policy_templates import get_profile
 from workflow.public_forms import (HONEYPOT_FIELD, TOKEN_FIELD, FormCheck, check_submission, client_ip,
                                    issue_token, notice_version)
+
+log = logging.getLogger(__name__)
 
 
 def public_rate_limit() -> str:
@@ -190,6 +195,11 @@ def service_request():
         db.session.rollback()
         flash(str(exc), "error")
         return _request_page(form, _form_token("request", check), 400)
+    except SQLAlchemyError:
+        db.session.rollback()  # the form is shown again with what was typed; nothing half-saved
+        log.exception("online request not saved")
+        flash(_("Your request could not be saved just now. Please send it again."), "error")
+        return _request_page(form, _form_token("request", check), 400)
     session["public_request"] = result.application.id
     return redirect(url_for("public.request_done"), 303)
 
@@ -272,3 +282,16 @@ def survey_thanks():
 @bp.route("/policy")
 def policy():
     return render_template("public/policy.html", **policy_context())
+
+
+# -- a database error on any public page -----------------------------------------------
+
+@bp.errorhandler(SQLAlchemyError)
+def database_error(exc):
+    """Never a bare server error for the public: the session is rolled back (nothing half-saved)
+    and the person is asked to send again; a send that did get through finds its first answer."""
+    db.session.rollback()
+    log.error("database error on a public page (%s)", type(exc).__name__)
+    return render_template("error.html", code=409, title=_("Not saved"),
+                           text=_("What you sent could not be saved just now. Nothing was half-saved: "
+                                  "please go back and send it again.")), 409

@@ -8,7 +8,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from extensions import db
 from models.application import Application, Status
@@ -140,13 +140,40 @@ def _find_submission(nonce: str) -> PublicSubmission | None:
                                                                PublicSubmission.kind == "request"))
 
 
+# Sends of one form racing each other (a double tap, three tabs for one new ID) collide in the
+# database: a duplicate key at a flush, or SQLite's "database is locked". Each attempt starts
+# from a clean session; the next one finds what the winner saved.
+SUBMIT_ATTEMPTS = 3
+
+
 def submit_online_request(*, nonce: str, ip: str, applicant: Applicant, service_type: ServiceType,
                           description: str, signed_name: str, uploads: list[Upload] | None = None) -> Result:
     """Create (or match) the beneficiary and a request through the website channel. Commits.
 
     An existing beneficiary is never changed: differences go to the officer as a note
-    on the request. The same rendered form sent twice returns the first request.
+    on the request. The same rendered form sent twice (even at the same moment) returns the
+    first request.
     """
+    service_type_id = service_type.id
+    for attempt in range(SUBMIT_ATTEMPTS):
+        try:
+            return _submit(nonce=nonce, ip=ip, applicant=applicant, service_type=service_type,
+                           description=description, signed_name=signed_name, uploads=uploads)
+        except (IntegrityError, OperationalError):
+            db.session.rollback()
+            previous = _find_submission(nonce)
+            if previous is not None:  # a concurrent send of the same form won the race
+                return Result(application=db.session.get(Application, previous.record_id), resubmitted=True)
+            if attempt == SUBMIT_ATTEMPTS - 1:
+                raise RequestError(_l("Your request could not be saved just now. Please send it again.")) from None
+            service_type = db.session.get(ServiceType, service_type_id)
+            for upload in uploads or []:
+                upload.file_storage.stream.seek(0)
+    raise AssertionError("unreachable")
+
+
+def _submit(*, nonce: str, ip: str, applicant: Applicant, service_type: ServiceType,
+            description: str, signed_name: str, uploads: list[Upload] | None) -> Result:
     previous = _find_submission(nonce)
     if previous is not None:
         return Result(application=db.session.get(Application, previous.record_id), resubmitted=True)
@@ -193,14 +220,7 @@ def submit_online_request(*, nonce: str, ip: str, applicant: Applicant, service_
     db.session.add(PublicSubmission(token=nonce, kind="request", record_id=application.id, consent_at=now,
                                     privacy_notice_version=notice_version(), ip_address=ip,
                                     contact_phone=applicant.phone))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        previous = _find_submission(nonce)
-        if previous is not None:  # a concurrent double click won the race
-            return Result(application=db.session.get(Application, previous.record_id), resubmitted=True)
-        raise
+    db.session.commit()
     return Result(application=application, existing_beneficiary=existing, differences=diffs)
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 import secrets
 import time
-import unicodedata
 
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from text.cleaning import clean_input
 from workflow.identity import BIDI_CONTROLS
 
 # Version of the privacy notice shown on the public forms (templates/public/_privacy.html).
@@ -23,7 +23,6 @@ TOKEN_FIELD = "form_token"
 # Controls and invisible formatting characters (bidi overrides such as U+202E, zero-width
 # joiners are kept: Arabic and Persian text needs ZWNJ/ZWJ).
 _STRIP = {ord(c): None for c in BIDI_CONTROLS | {"\u200b", "\ufeff", "\u2028", "\u2029"}}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def notice_version() -> str:
@@ -38,8 +37,9 @@ def clean_text(value: str | None, multiline: bool = False) -> str:
     """
     if not value:
         return ""
-    text = unicodedata.normalize("NFC", str(value)).translate(_STRIP)
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    # The one rule for all input (text/cleaning.py), then what the public forms add: no
+    # invisible characters at all, tidy whitespace.
+    text = clean_input(str(value), multiline=True).translate(_STRIP)
     if multiline:
         lines = [" ".join(line.split()) for line in text.split("\n")]
         text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))

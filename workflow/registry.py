@@ -290,21 +290,28 @@ def check_birth_date(value: date | None, today: date | None = None):
 
 
 def clean_beneficiary(data: Mapping[str, Any], *, current_id: int | None = None, today: date | None = None,
-                      check_unique: bool = True) -> Cleaned:
+                      check_unique: bool = True, nationality_known: bool = True) -> Cleaned:
     """Validate one beneficiary (form or spreadsheet row) with the registry's rules.
 
     `data` holds raw values keyed by FIELDS; missing keys count as empty.
     Returns clean values (ID and phone normalised, choices as codes) and the
     problems, each tied to its field.
+    `nationality_known=False` (a sheet without a nationality column): the ID's first digit
+    decides, 1 = Saudi, 2 = a resident whose nationality is left empty for staff to fill.
     """
     c = Cleaned()
     today = _today(today)
 
-    # Nationality first: the ID's first digit must agree with it.
-    nat_raw = _text(data.get("nationality")) or "SA"
-    nat = parse_nationality(nat_raw)
-    if not nat:
-        c.add("nationality", _l("Choose a nationality from the list."))
+    if not nationality_known and not _text(data.get("nationality")):
+        digits = normalize_digits(_text(data.get("national_id")))
+        nat_raw = "" if digits.startswith("2") else "SA"
+        nat = nat_raw or None
+    else:
+        # Nationality first: the ID's first digit must agree with it.
+        nat_raw = _text(data.get("nationality")) or "SA"
+        nat = parse_nationality(nat_raw)
+        if not nat:
+            c.add("nationality", _l("Choose a nationality from the list."))
     c.values["nationality"] = nat or nat_raw
 
     raw_id = data.get("national_id")

@@ -11,14 +11,20 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
 
+from sqlalchemy import select
+
 from extensions import db
 from models.beneficiary import Beneficiary
-from workflow.arabic import fold_arabic
-from workflow.registry import FIELDS, REQUIRED, apply_values, clean_beneficiary, find_duplicates
+from workflow.arabic import fold_arabic, full_name
+from workflow.registry import (FIELDS, REASON_NAME, REASON_NAME_BIRTH, REASON_PHONE, REQUIRED, apply_values,
+                               clean_beneficiary)
+
+_NAME_PARTS = ("first_name", "father_name", "grandfather_name", "family_name")
+_REASONS = {"phone": REASON_PHONE, "name": REASON_NAME, "name_birth": REASON_NAME_BIRTH}
 
 # Header spellings (folded) -> field. English field names and labels, Arabic labels.
 _HEADER_NAMES = {
@@ -58,6 +64,11 @@ for _field, _names in _HEADER_NAMES.items():
         HEADER_MAP[_header_key(_name)] = _field
 
 
+# Files people pick by mistake: PDF, images, Word/old Excel (OLE2), RAR/7z/gzip archives.
+_NOT_SHEETS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0", b"Rar!", b"7z\xbc\xaf",
+               b"\x1f\x8b")
+
+
 class SheetError(ValueError):
     """The file cannot be read as a sheet at all."""
 
@@ -77,6 +88,8 @@ class ImportResult:
     rows_read: int = 0
     valid: list[tuple[int, dict]] = field(default_factory=list)
     lines: list[ReportLine] = field(default_factory=list)
+    # Told, not refused: e.g. a resident imported with the nationality left to fill.
+    warnings: list[ReportLine] = field(default_factory=list)
     imported: int = 0
 
     @property
@@ -88,6 +101,9 @@ def read_sheet(data: bytes, filename: str = "") -> tuple[list[str], list[tuple[i
     """(headers, [(row number, cells)]) from XLSX (by content) or CSV (UTF-8 with/without BOM, or Windows-1256)."""
     if not data:
         raise SheetError(_l("The file is empty."))
+    if data.startswith(_NOT_SHEETS) or (b"\x00" in data[:4096] and not data.startswith(b"PK\x03\x04")):
+        raise SheetError(_l("This file is not a spreadsheet: only CSV and Excel (.xlsx) files can be imported "
+                            "(an old .xls workbook: open it in Excel and save it as .xlsx)."))
     if data.startswith(b"PK\x03\x04"):
         rows = _read_xlsx(data)
     else:
@@ -108,7 +124,9 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Formulas are read as written ("=A1&B1"), not as the value Excel last saved (which
+        # a generated sheet lacks): a formula is then refused as what it is, not as "empty".
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:
         raise SheetError(_l("The file is not a readable Excel (.xlsx) workbook.")) from None
     sheet = book.worksheets[0]
@@ -151,8 +169,23 @@ def split_full_name(value: Any) -> dict[str, str]:
             "family_name": " ".join(words[3:])}
 
 
-def check_rows(headers: list[str], rows: list[tuple[int, list[Any]]]) -> ImportResult:
-    """Validate every row like the form does; collect the report and the rows that may be imported."""
+Progress = Callable[[int, int], None]  # (rows done, rows in all): the CLI's bar, the import page's
+
+
+def _no_progress(done: int, total: int) -> None:
+    pass
+
+
+def check_rows(headers: list[str], rows: list[tuple[int, list[Any]]], progress: Progress | None = None
+               ) -> ImportResult:
+    """Validate every row like the form does; collect the report and the rows that may be imported.
+
+    One pass over the rows: the register is read once for all of them (IDs, mobiles and folded
+    names of the sheet, in batches) and the sheet's own duplicates are found through keys
+    (national ID, mobile, folded four-part name, folded name + birth date), not by comparing
+    each row with every earlier one.
+    """
+    progress = progress or _no_progress
     result = ImportResult()
     columns: dict[int, str] = {}
     header_row = rows[0][0] - 1 if rows else 1
@@ -166,6 +199,9 @@ def check_rows(headers: list[str], rows: list[tuple[int, list[Any]]]) -> ImportR
             result.lines.append(ReportLine(header_row, header, _l("This column appears twice: the first one is used.")))
         else:
             columns[index] = name
+    if not columns:
+        raise SheetError(_l("This file is not a spreadsheet of beneficiaries: none of its columns is known "
+                            "(for example رقم الهوية / national_id, الاسم / name, الجوال / phone)."))
     present = set(columns.values())
     name_given = "full_name" in present or {"first_name", "family_name"} <= present
     missing = [f for f in ("national_id", "phone", "gender") if f not in present]
@@ -176,9 +212,11 @@ def check_rows(headers: list[str], rows: list[tuple[int, list[Any]]]) -> ImportR
             result.lines.append(ReportLine(header_row, name, _l("Required column is missing.")))
         return result
     header_of = {name: headers[index] for index, name in columns.items()}
+    nationality_known = "nationality" in present
 
-    seen_ids: dict[str, int] = {}
-    seen: list[tuple[int, dict]] = []
+    total = sum(1 for _n, cells in rows if not all(_blank(c) for c in cells))
+    step = max(1, total // 100)
+    checked: list[tuple[int, Any]] = []
     for number, cells in rows:
         if all(_blank(c) for c in cells):
             continue  # blank lines between blocks are common in old sheets
@@ -188,76 +226,146 @@ def check_rows(headers: list[str], rows: list[tuple[int, list[Any]]]) -> ImportR
             full = data.pop("full_name")
             if not any(_blank(data.get(p)) is False for p in ("first_name", "family_name")):
                 data.update(split_full_name(full))
-        cleaned = clean_beneficiary(data)
+        checked.append((number, clean_beneficiary(data, check_unique=False, nationality_known=nationality_known)))
+        if result.rows_read % step == 0:
+            progress(result.rows_read, total)
+
+    register = _RegisterKeys.load([c.values for _n, c in checked if not c.problems])
+    seen: dict[tuple, int] = {}  # duplicate key -> first row holding it
+    for number, cleaned in checked:
         problems = list(cleaned.problems)
         lines = []
         for problem in problems:
             column = header_of.get(problem.field) or header_of.get("full_name") or problem.field
-            text = problem.message
-            if problem.existing_id:
-                text = _l("Already registered (beneficiary #%(id)s): not imported.", id=problem.existing_id)
-            lines.append(ReportLine(number, column, text))
+            lines.append(ReportLine(number, column, problem.message))
         values = cleaned.values
         if not problems:
             nid = values["national_id"]
-            if nid in seen_ids:
+            keys = _duplicate_keys(values)
+            existing = register.ids.get(nid)
+            if existing is not None:
+                lines.append(ReportLine(number, header_of["national_id"], _l(
+                    "Already registered (beneficiary #%(id)s): not imported.", id=existing)))
+            elif ("id", nid) in seen:
                 lines.append(ReportLine(number, header_of["national_id"],
-                                        _l("Same national ID as row %(row)d: not imported.", row=seen_ids[nid])))
+                                        _l("Same national ID as row %(row)d: not imported.", row=seen[("id", nid)])))
             else:
-                dupes = find_duplicates(phone=values["phone"], first_name=values["first_name"],
-                                        father_name=values["father_name"],
-                                        grandfather_name=values["grandfather_name"],
-                                        family_name=values["family_name"], birth_date=values["birth_date"])
-                for dupe in dupes:
-                    reasons = ", ".join(str(r) for r in dupe.reasons)
+                for other_id, reasons in register.duplicates(keys):
                     lines.append(ReportLine(number, "", _l(
                         "Possible duplicate of beneficiary #%(id)s (%(reasons)s): not imported.",
-                        id=dupe.beneficiary.id, reasons=reasons)))
-                for other_number, other in seen:
-                    reasons = _row_duplicate_reasons(values, other)
-                    if reasons:
-                        lines.append(ReportLine(number, "", _l(
-                            "Possible duplicate of row %(row)d (%(reasons)s): not imported.",
-                            row=other_number, reasons=reasons)))
-                        break
+                        id=other_id, reasons=", ".join(str(r) for r in reasons))))
+                first_row = min((seen[k] for k in keys if k in seen), default=None)
+                if first_row is not None:
+                    reasons = ", ".join(str(_REASONS[k[0]]) for k in keys if seen.get(k) == first_row)
+                    lines.append(ReportLine(number, "", _l(
+                        "Possible duplicate of row %(row)d (%(reasons)s): not imported.",
+                        row=first_row, reasons=reasons)))
+            if not lines:
+                for key in keys:
+                    seen.setdefault(key, number)
+            else:
+                seen.setdefault(("id", nid), number)
+            if not lines and not nationality_known and not values["nationality"]:
+                result.warnings.append(ReportLine(number, header_of["national_id"], _l(
+                    "Resident (iqama) number: imported as non-Saudi; fill in the nationality.")))
         result.lines.extend(lines)
         if not lines:
             result.valid.append((number, values))
-            seen_ids[values["national_id"]] = number
-            seen.append((number, values))
-        elif not problems:
-            seen_ids.setdefault(values["national_id"], number)
+    progress(total, total)
     return result
 
 
-def _row_duplicate_reasons(a: dict, b: dict) -> str:
-    from workflow.registry import REASON_NAME, REASON_NAME_BIRTH, REASON_PHONE
-
-    reasons = []
-    if a["phone"] == b["phone"]:
-        reasons.append(str(REASON_PHONE))
-    name_a = fold_arabic(" ".join(a[p] for p in ("first_name", "father_name", "grandfather_name", "family_name")))
-    name_b = fold_arabic(" ".join(b[p] for p in ("first_name", "father_name", "grandfather_name", "family_name")))
-    if name_a == name_b:
-        if all(a[p] for p in ("first_name", "father_name", "grandfather_name", "family_name")):
-            reasons.append(str(REASON_NAME))
-        if a["birth_date"] and a["birth_date"] == b["birth_date"]:
-            reasons.append(str(REASON_NAME_BIRTH))
-    return ", ".join(reasons)
+def _folded_name(values: dict) -> str:
+    return fold_arabic(full_name(*(values[p] for p in _NAME_PARTS)))
 
 
-def check_file(data: bytes, filename: str = "") -> ImportResult:
+def _duplicate_keys(values: dict) -> list[tuple]:
+    """The keys under which a row may meet another one (in the order the reasons are told)."""
+    keys = [("id", values["national_id"])]
+    if values["phone"]:
+        keys.append(("phone", values["phone"]))
+    folded = _folded_name(values)
+    if folded and all(values[p] for p in _NAME_PARTS):
+        keys.append(("name", folded))
+    if folded and values["birth_date"]:
+        keys.append(("name_birth", folded, values["birth_date"]))
+    return keys
+
+
+class _RegisterKeys:
+    """The register's IDs, mobiles and folded names that the sheet's rows also hold, read in
+    batches (one query per 500 values, not three per row)."""
+
+    BATCH = 500
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.by_key: dict[tuple, list[int]] = {}
+
+    @classmethod
+    def load(cls, rows: list[dict]) -> "_RegisterKeys":
+        keys = cls()
+        ids = sorted({r["national_id"] for r in rows})
+        phones = sorted({r["phone"] for r in rows if r["phone"]})
+        names = sorted({_folded_name(r) for r in rows} - {""})
+        for chunk in _chunks(ids, cls.BATCH):
+            for nid, bid in db.session.execute(select(Beneficiary.national_id, Beneficiary.id)
+                                               .where(Beneficiary.national_id.in_(chunk))):
+                keys.ids[nid] = bid
+        for column, values in ((Beneficiary.phone, phones), (Beneficiary.name_search, names)):
+            for chunk in _chunks(values, cls.BATCH):
+                query = select(Beneficiary.id, Beneficiary.phone, Beneficiary.name_search,
+                               Beneficiary.birth_date).where(column.in_(chunk))
+                for bid, phone, folded, birth in db.session.execute(query):
+                    keys._add(bid, phone, folded, birth)
+        for found in keys.by_key.values():
+            found.sort()
+        return keys
+
+    def _add(self, bid, phone, folded, birth) -> None:
+        entries = [("phone", phone)] if phone else []
+        if folded:
+            entries.append(("name", folded))  # "all four parts given" is a test on the row, as before
+            if birth:
+                entries.append(("name_birth", folded, birth))
+        for key in entries:
+            found = self.by_key.setdefault(key, [])
+            if bid not in found:
+                found.append(bid)
+
+    def duplicates(self, keys: list[tuple]) -> list[tuple[int, list]]:
+        """[(beneficiary id, reasons)] in id order, as find_duplicates() tells them."""
+        reasons: dict[int, list] = {}
+        for key in keys:
+            for bid in self.by_key.get(key, ()):
+                reasons.setdefault(bid, []).append(_REASONS[key[0]])
+        return sorted(reasons.items())[:20]
+
+
+def _chunks(values: list, size: int):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def check_file(data: bytes, filename: str = "", progress: Progress | None = None) -> ImportResult:
     headers, rows = read_sheet(data, filename)
-    return check_rows(headers, rows)
+    return check_rows(headers, rows, progress)
 
 
-def import_rows(result: ImportResult, actor=None) -> int:
+def import_rows(result: ImportResult, actor=None, progress: Progress | None = None) -> int:
     """Add every valid row in one transaction (all or nothing) and commit."""
+    progress = progress or _no_progress
+    total = len(result.valid)
+    step = max(1, total // 100)
     try:
-        for _number, values in result.valid:
+        for done, (_number, values) in enumerate(result.valid, start=1):
             beneficiary = apply_values(Beneficiary(created_by_id=getattr(actor, "id", None)),
                                        {k: v for k, v in values.items() if k in FIELDS})
             db.session.add(beneficiary)
+            if done % 1000 == 0:
+                db.session.flush()  # in steps, so the progress shown is real
+            if done % step == 0:
+                progress(done, total)
         db.session.commit()
     except Exception:
         db.session.rollback()

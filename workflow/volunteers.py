@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from extensions import db
 from models.public import PublicSubmission
@@ -90,8 +90,8 @@ def register_volunteer(*, nonce: str, ip: str, full_name: str, national_id: str,
         db.session.add(PublicSubmission(token=nonce, kind="volunteer", record_id=volunteer.id, consent_at=now,
                                         privacy_notice_version=notice_version(), ip_address=ip))
         db.session.commit()
-    except IntegrityError:
-        # A concurrent double click: the other request won the race.
+    except (IntegrityError, OperationalError):
+        # A concurrent double click: the other request won the race (or held SQLite's lock).
         db.session.rollback()
         if _resubmitted(nonce):
             return Outcome.RESUBMITTED

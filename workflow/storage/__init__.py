@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -162,9 +163,12 @@ def read_bytes(stored: StoredFile) -> bytes:
 def content_disposition(kind: str, name: str) -> str:
     """RFC 6266/5987: an ASCII fallback plus the UTF-8 (Arabic) name."""
     safe = safe_download_name(name)
-    ascii_name = "".join(ch if ch.isascii() and ch.isalnum() or ch in "._-" else "_" for ch in safe).strip("_") or "file"
-    if "." in safe and "." not in ascii_name:
-        ascii_name += "." + safe.rsplit(".", 1)[1]
+    stem, dot, ext = safe.rpartition(".") if "." in safe else (safe, "", "")
+    # An Arabic name has no ASCII letters: the fallback is "file.pdf", never ".pdf".
+    ascii_stem = "".join(ch if ch.isascii() and ch.isalnum() or ch in "_-" else "_" for ch in stem)
+    ascii_stem = re.sub(r"_+", "_", ascii_stem).strip("_-") or "file"
+    ascii_ext = "".join(ch for ch in ext if ch.isascii() and ch.isalnum())
+    ascii_name = f"{ascii_stem}.{ascii_ext}" if ascii_ext else ascii_stem
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(safe)}"
 
 
