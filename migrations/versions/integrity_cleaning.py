@@ -8,7 +8,7 @@
   (a unique number) is left as it is.
 
 Revision ID: integrity1
-Revises: perf4
+Revises: auth1
 """
 import sqlalchemy as sa
 from alembic import op
@@ -16,7 +16,7 @@ from alembic import op
 from text.cleaning import clean_input
 
 revision = "integrity1"
-down_revision = "perf4"
+down_revision = "auth1"
 branch_labels = None
 depends_on = None
 
