@@ -38,5 +38,9 @@ class OrganisationProfile(db.Model):
     board_approval_date: Mapped[date | None] = mapped_column(Date)
     # How long closed files are kept before anonymisation (years; 0 = keep).
     retention_years: Mapped[int] = mapped_column(Integer, default=0)
+    # How messages reach beneficiaries (workflow/messaging): record, sms, whatsapp or email,
+    # and the SMS sender name registered with the gateway. Credentials stay in the environment.
+    message_channel: Mapped[str] = mapped_column(String(16), default="record")
+    sms_sender: Mapped[str] = mapped_column(String(11), default="")
 
     logo = relationship("StoredFile")
