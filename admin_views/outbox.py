@@ -90,7 +90,7 @@ class OutboxAdmin(SecureModelView):
     column_sortable_list = ("created_at", "attempts")
     column_labels = {
         "created_at": _l("Written at"), "event": _l("Event"), "channel": _l("Channel"), "state": _l("State"),
-        "recipient": _l("To"), "beneficiary": _l("Beneficiary"), "volunteer": _l("Volunteer"),
+        "recipient": _l("Recipient"), "beneficiary": _l("Beneficiary"), "volunteer": _l("Volunteer"),
         "application": _l("Request"), "subject": _l("Subject"), "attempts": _l("Attempts"),
         "next_attempt_at": _l("Next attempt"), "last_attempt_at": _l("Last attempt"), "sent_at": _l("Sent at"),
         "delivered_at": _l("Delivered at"), "backend": _l("Sent through"),
