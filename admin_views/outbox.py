@@ -184,6 +184,18 @@ class OutboxAdmin(SecureModelView):
         return redirect(url_for(".details_view", id=message_id))
 
 
+    @expose("/status-link/", methods=["POST"])
+    def status_link_view(self):
+        """Queue the status link for a request's beneficiary (asked for by phone or at the desk)."""
+        application = db.session.get(Application, request.form.get("application_id", type=int) or 0)
+        if application is None:
+            abort(404)
+        outbox.send_status_link(application, current_user)
+        db.session.commit()
+        flash(_("The status link is in the outbox."), "success")
+        return redirect(url_for("application.details_view", id=application.id))
+
+
 # -- message templates -----------------------------------------------------------------------------
 def _template_text(form, field):
     try:

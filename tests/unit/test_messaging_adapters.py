@@ -220,3 +220,21 @@ def test_worker_fails_a_4xx_at_once_and_retries_a_5xx(app, users, provider):
     run_once(now=_daytime())
     db.session.refresh(second)
     assert second.state == MessageState.QUEUED and second.attempts == 1 and "HTTP 503" in second.last_error
+
+
+def test_send_test_command_prints_the_providers_answer(app, provider):
+    from cli import outbox_send_test_command
+
+    app.config.update(SMS_BACKEND="taqnyat", TAQNYAT_TOKEN="t", TAQNYAT_URL=provider.url, SMS_SENDER="CHARITY")
+    provider.answers = [(201, {"statusCode": 201, "messageId": 4242})]
+    runner = app.test_cli_runner()
+    result = runner.invoke(outbox_send_test_command, ["--channel", "sms", "--to", "0551234567"])
+    assert result.exit_code == 0, result.output
+    assert "taqnyat" in result.output and "4242" in result.output and "UCS-2" in result.output
+    assert "0551234567" not in result.output and "551234567" not in result.output  # masked
+    assert provider.seen[0].json()["recipients"] == ["966551234567"]
+    provider.answers = [(400, {"statusCode": 400, "message": "Sender name not active"})]
+    result = runner.invoke(outbox_send_test_command, ["--channel", "sms", "--to", "0551234567"])
+    assert result.exit_code != 0 and "Sender name not active" in result.output
+    result = runner.invoke(outbox_send_test_command, ["--channel", "sms", "--to", "12"])
+    assert result.exit_code != 0

@@ -141,3 +141,19 @@ def test_organisation_chooses_the_channel_in_settings(app, client, users):
     page = client.get("/admin/organisationprofile/edit/?id=1").get_data(as_text=True)
     assert 'name="message_channel"' in page and 'name="sms_sender"' in page
     assert "TAQNYAT_TOKEN" not in page  # credentials never shown back
+
+
+def test_officer_sends_the_status_link_from_the_request_page(app, client, users):
+    application = f.application()
+    db.session.commit()
+    login(client, users["officer"].email)
+    page = client.get(f"/admin/application/details/?id={application.id}").get_data(as_text=True)
+    assert 'id="send-status-link"' in page
+    client.post("/admin/outbox/status-link/", data={"csrf_token": csrf_token(page), "application_id": application.id})
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.event == "status_link"))
+    assert message is not None and "/status" in message.body and application.reference in message.body
+    _logout(client)
+    login(client, users["committee"].email)
+    token = _token(client)
+    assert client.post("/admin/outbox/status-link/", data={"csrf_token": token,
+                                                           "application_id": application.id}).status_code == 403
