@@ -9,7 +9,9 @@ PYTEST_ARGS ?=
 
 .PHONY: run install install-test assets translations babel-extract babel-update babel-compile db test test-cluster test-sqlite test-postgres bench bench-data bench-load clean
 
+# The outbox worker runs beside the web server and stops with it (README, Messages).
 run: install db
+	$(FLASK) outbox work & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 install: $(VENV)/.installed assets translations

@@ -65,6 +65,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     audit.install()
     log_redaction.install()  # exception messages (which may quote personal data) stay out of logs
+    from workflow.messaging import events as message_events
+
+    message_events.install()  # state changes write their messages into the outbox
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -136,9 +139,11 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from admin_views.auth import bp as auth_bp
     from public import bp as public_bp
+    from public.receipts import bp as receipts_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(receipts_bp)  # delivery receipts from message providers
 
     # Front-end packages installed by npm (never copied into the repository).
     vendor_root = ROOT / "node_modules"

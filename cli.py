@@ -335,6 +335,55 @@ def seed_command() -> None:
         click.echo("reference data already present: nothing changed")
 
 
+outbox_cli = AppGroup("outbox", help="Send the messages waiting in the outbox.")
+
+
+@outbox_cli.command("work")
+@click.option("--once", is_flag=True, help="One pass, then exit (for cron).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
+def outbox_work_command(once: bool, interval: float) -> None:
+    """Send what is due: retries with backoff, quiet hours, rate per minute (workflow/messaging/worker.py)."""
+    from workflow.messaging.worker import work
+
+    set_cli_actor("outbox")
+    if not once:
+        click.echo(f"outbox worker: a pass every {interval:g} s (Ctrl-C stops)")
+    try:
+        work(interval=interval, once=once, echo=click.echo)
+    except KeyboardInterrupt:
+        pass
+
+
+@outbox_cli.command("send-test")
+@click.option("--channel", type=click.Choice(["sms", "whatsapp", "email", "record"]), required=True)
+@click.option("--to", "to", required=True, help="05XXXXXXXX for sms/whatsapp, an address for email.")
+@click.option("--template", "template_name", default="", help="WhatsApp: the approved template to use.")
+def outbox_send_test_command(channel: str, to: str, template_name: str) -> None:
+    """Send one test message through the configured adapter and print the provider's answer."""
+    from workflow.messaging.channels import Outgoing, SendFailure
+    from workflow.messaging.outbox import organisation_name, sender_name
+    from workflow.messaging.templates import sms_segments
+    from workflow.messaging.worker import adapter_for
+    from workflow.phones import mask_phone, normalize_saudi_mobile
+
+    if channel != "email":
+        try:
+            to = normalize_saudi_mobile(to)
+        except ValueError as exc:
+            raise click.ClickException(str(exc))
+    text = f"رسالة تجريبية من نظام علاقات المستفيدين {organisation_name('ar')}".strip()
+    encoding, segments, _ = sms_segments(text)
+    try:
+        adapter = adapter_for(channel)
+        receipt = adapter.send(Outgoing(message_id=0, to=to, text=text, subject="رسالة تجريبية",
+                                        sender=sender_name(), template_name=template_name))
+    except SendFailure as exc:
+        raise click.ClickException(f"{type(exc).__name__}: {exc.reason}")
+    shown = to if channel == "email" else mask_phone(to)
+    click.echo(f"{adapter.name} → {shown} ({encoding}, {segments} segment(s)): {receipt.answer}"
+               + (f" [id {receipt.provider_id}]" if receipt.provider_id else ""))
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(policy_cli)
@@ -344,3 +393,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(beneficiaries_cli)
     app.cli.add_command(storage_cli)
     app.cli.add_command(seed_command)
+    app.cli.add_command(outbox_cli)

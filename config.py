@@ -109,4 +109,15 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@localhost"),
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", ""),
+        # Messages through the outbox (workflow/messaging; README, Messages). Credentials only from here.
+        **{name: os.environ.get(name, "") for name in (
+            "SMS_SENDER", "SMS_WEBHOOK_URL", "SMS_WEBHOOK_SECRET", "UNIFONIC_APP_SID", "UNIFONIC_URL",
+            "TAQNYAT_TOKEN", "TAQNYAT_URL", "WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_API_URL",
+            "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "MESSAGING_CALLBACK_SECRET", "PDF_RENDERER")},
+        "MESSAGING_QUIET_HOURS": os.environ.get("MESSAGING_QUIET_HOURS", "22:00-08:00"),
+        "MESSAGING_RATE_PER_MINUTE": int(os.environ.get("MESSAGING_RATE_PER_MINUTE", "60")),
+        "MESSAGING_MAX_ATTEMPTS": int(os.environ.get("MESSAGING_MAX_ATTEMPTS", "5")),
+        "MESSAGING_RETRY_BASE_SECONDS": int(os.environ.get("MESSAGING_RETRY_BASE_SECONDS", "60")),
+        "MESSAGING_RETRY_MAX_SECONDS": int(os.environ.get("MESSAGING_RETRY_MAX_SECONDS", "3600")),
+        "MESSAGING_HTTP_TIMEOUT": float(os.environ.get("MESSAGING_HTTP_TIMEOUT", "10")),
     }

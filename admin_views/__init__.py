@@ -13,6 +13,7 @@ from admin_views.dashboard import DashboardListView
 from admin_views.files import FileView
 from admin_views.home import HomeView
 from admin_views.organisation import OrganisationProfileAdmin, PolicyTemplateView
+from admin_views.outbox import MessagePreferencesView, MessageTemplateAdmin, OutboxAdmin
 from admin_views.privacy import BreachAdmin, PrivacyRequestAdmin, RetentionView, SubjectExportView
 from admin_views.reference import ChannelAdmin, DocumentTypeAdmin, StaffToolAdmin
 from admin_views.referrals import ReferralAdmin
@@ -34,6 +35,7 @@ from models.application import Application
 from models.beneficiary import Beneficiary, Communication, Declaration, DeclarationText, Document
 from models.committee import CommitteeSession
 from models.organisation import OrganisationProfile
+from models.outbox import MessageTemplate, OutboxMessage
 from models.privacy import BreachIncident, PrivacyRequest
 from models.reference import Channel, DocumentType, StaffTool
 from models.service import ServiceType
@@ -99,6 +101,12 @@ def init_admin(app) -> Admin:
                                             category=_l("Settings"), endpoint="organisationprofile"))
     admin.add_view(PolicyTemplateView(name=_l("Policy templates"), category=_l("Settings"),
                                       endpoint="policy_templates", url="/admin/policy-templates"))
+    # Messages to beneficiaries (issue 13: workflow/messaging).
+    admin.add_view(OutboxAdmin(OutboxMessage, db, name=_l("Outbox"), category=registry, endpoint="outbox"))
+    admin.add_view(MessageTemplateAdmin(MessageTemplate, db, name=_l("Message templates"), category=_l("Settings"),
+                                        endpoint="messagetemplate"))
+    admin.add_view(MessagePreferencesView(name=_l("Message preferences"), endpoint="message_preferences",
+                                          url="/admin/message-preferences"))
     admin.add_view(ReportsView(name=_l("Reports"), category=_l("Reports"), url="/admin/reports", endpoint="reports"))
     admin.add_view(DashboardListView(name=_l("Dashboard lists"), url="/admin/dashboard", endpoint="dashboard"))
     admin.add_view(PrivacyRequestAdmin(PrivacyRequest, db, name=_l("Data requests"), category=_l("Data protection"),

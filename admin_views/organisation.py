@@ -6,8 +6,8 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import IntegerField, SelectMultipleField, TextAreaField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms import IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from admin_views.base import SecureModelView, SecureView
 from extensions import db
@@ -100,15 +100,23 @@ class OrganisationProfileAdmin(SecureModelView):
         "general_goal_en", "detailed_goals_ar", "detailed_goals_en", "handling_steps_ar", "handling_steps_en",
         "mechanisms", "verification_steps_ar", "verification_steps_en", "verification_purposes_ar",
         "verification_purposes_en", "board_resolution_no", "board_meeting_no", "board_approval_date",
+        "message_channel", "sms_sender",
     )
     form_extra_fields = _extra_fields()
     form_overrides = {"general_goal_ar": TextAreaField, "general_goal_en": TextAreaField,
-                      "default_decision_period_days": IntegerField}
+                      "default_decision_period_days": IntegerField, "message_channel": SelectField}
     form_args = {
         "default_decision_period_days": {"label": _l("Default decision period (days)"),
                                          "validators": [NumberRange(min=1, max=365)]},
         "website": {"validators": [Optional(), _web_address]},
         "board_approval_date": {"description": _l("Gregorian date; the Hijri date is shown next to it.")},
+        # Messages (workflow/messaging): the channel here, the provider's credentials in the environment.
+        "message_channel": {"label": _l("Messages to beneficiaries are sent by"),
+                            "description": _l("SMS and WhatsApp need their provider's settings in the environment "
+                                              "(see README, Messages); until then choose “Record only”.")},
+        "sms_sender": {"label": _l("SMS sender name"), "validators": [Optional(), Regexp(
+            r"^[A-Za-z0-9 .-]{1,11}$", message=_l("Up to 11 Latin letters or digits, as registered with the "
+                                                  "SMS gateway."))]},
     }
     column_labels = {
         "name_ar": _l("Name (Arabic)"), "name_en": _l("Name (English)"), "licence_no": _l("Licence number"),
@@ -135,6 +143,10 @@ class OrganisationProfileAdmin(SecureModelView):
                 getattr(form, f"{name}_ar").data = "\n".join(i.get("ar", "") for i in items)
                 getattr(form, f"{name}_en").data = "\n".join(i.get("en", "") for i in items)
             form.mechanisms.data = list(obj.verification_mechanisms or [])
+        if hasattr(form, "message_channel"):
+            from admin_views.outbox import CHANNEL_LABELS
+
+            form.message_channel.choices = [(k, str(v)) for k, v in CHANNEL_LABELS.items()]
         return form
 
     def on_model_change(self, form, model, is_created):

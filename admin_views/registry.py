@@ -547,6 +547,7 @@ def beneficiary_overview(model: Beneficiary, limit: int = TIMELINE_LENGTH) -> di
         timeline.append({"at": comm.at, "kind": "communication", "icon": "fa-comments",
                          "title": f"{direction}: {comm.subject}",
                          "detail": " · ".join(x for x in (str(comm.channel or ""), comm.staff.full_name if comm.staff else "",
+                                                          delivery_label(comm.delivery) if comm.delivery else "",
                                                           comm.summary[:200]) if x),
                          "url": url_for("communication.details_view", id=comm.id)})
     # The newest `limit` events are all the timeline can show, however many requests there were
@@ -592,7 +593,17 @@ def beneficiary_overview(model: Beneficiary, limit: int = TIMELINE_LENGTH) -> di
         "timeline_more": len(timeline) > limit,
         "can_edit": role_in(ADMIN_OFFICER),
         "masked": hide,
+        **_messages_extra(model),
     }
+
+
+def _messages_extra(model) -> dict:
+    """The messages sent to this person and their preferences (admin_views/outbox.py)."""
+    from admin_views.outbox import CHANNEL_LABELS, STATE_LABELS, messages_of, preferences_form
+
+    editable = role_in(ADMIN_OFFICER)
+    return {"messages": messages_of(model) if editable else [], "message_states": STATE_LABELS,
+            "message_channels": CHANNEL_LABELS, "preferences": preferences_form(model) if editable else None}
 
 
 _AUDIT_ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}

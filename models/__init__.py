@@ -13,6 +13,7 @@ from models.beneficiary import (
 from models.committee import AgendaItem, CommitteeSession, Decision, Outcome
 from models.files import StoredFile
 from models.organisation import OrganisationProfile
+from models.outbox import MessageTemplate, OutboxMessage
 from models.public import PublicSubmission
 from models.privacy import BreachIncident, PrivacyRequest
 from models.reference import Channel, DocumentType, StaffTool
@@ -24,8 +25,9 @@ from models.volunteer import Volunteer, VolunteerField
 __all__ = [
     "AgendaItem", "Application", "ApplicationEvent", "AuditEntry", "Beneficiary", "BeneficiaryNameWord", "BreachIncident",
     "Channel", "CommitteeSession", "Communication", "Decision", "Declaration", "DeclarationText",
-    "Document", "DocumentType", "EligibilityCriterion", "HouseholdMember", "OrganisationProfile",
-    "Outcome", "PrivacyRequest", "PublicSubmission", "RecoveryCode", "ReferenceCounter", "Research", "ServiceType",
+    "Document", "DocumentType", "EligibilityCriterion", "HouseholdMember", "MessageTemplate", "OrganisationProfile",
+    "Outcome", "OutboxMessage", "PrivacyRequest", "PublicSubmission", "RecoveryCode", "ReferenceCounter", "Research",
+    "ServiceType",
     "StaffTool", "Status", "StoredFile", "SurveyAnswer", "SurveyInvitation", "SurveyQuestion",
     "SurveyResponse", "User", "UserSession", "Volunteer", "VolunteerField"
 ]

@@ -46,6 +46,10 @@ class Beneficiary(db.Model):
     nationality: Mapped[str] = mapped_column(String(2), default="SA", index=True)  # ISO 3166 alpha-2
     phone: Mapped[str] = mapped_column(String(16), index=True)  # E.164
     email: Mapped[str] = mapped_column(String(255), default="")
+    # Messages (workflow/messaging): the channel the person prefers ("" = the organisation's), and
+    # the opt-out: while it is set, no message is sent at all (PDPL: consent withdrawn).
+    preferred_channel: Mapped[str] = mapped_column(String(16), default="")
+    messages_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     region: Mapped[str] = mapped_column(String(60), default="")
     city: Mapped[str] = mapped_column(String(60), default="", index=True)
     district: Mapped[str] = mapped_column(String(60), default="")

@@ -42,5 +42,9 @@ class OrganisationProfile(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
+    # How messages reach beneficiaries (workflow/messaging): record, sms, whatsapp or email,
+    # and the SMS sender name registered with the gateway. Credentials stay in the environment.
+    message_channel: Mapped[str] = mapped_column(String(16), default="record")
+    sms_sender: Mapped[str] = mapped_column(String(11), default="")
 
     logo = relationship("StoredFile")

@@ -188,6 +188,18 @@ def privacy_panel(today=None) -> dict:
     return {"overdue_requests": overdue, "breaches": breaches}
 
 
+def messages_panel() -> dict:
+    """For the office: messages that failed (to look at) and those waiting to be sent by hand."""
+    from models.outbox import MessageChannel, MessageState, OutboxMessage
+
+    def count(*where):
+        return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(*where)) or 0
+
+    return {"failed": count(OutboxMessage.state == MessageState.FAILED),
+            "by_hand": count(OutboxMessage.state == MessageState.QUEUED,
+                             OutboxMessage.channel == MessageChannel.RECORD)}
+
+
 def dashboard_for(user, role: Role, today=None) -> dict:
     panels: dict = {}
     if role == Role.OFFICER:
@@ -200,6 +212,8 @@ def dashboard_for(user, role: Role, today=None) -> dict:
         panels["board"] = board_panel(user, today)
     if role in ADMIN_ONLY:
         panels["privacy"] = privacy_panel(today)
+    if role in (Role.ADMIN, Role.OFFICER):
+        panels["messages"] = messages_panel()
     return panels
 
 

@@ -1,130 +1,50 @@
-"""Telling the beneficiary: every message is recorded as an outgoing Communication,
-and, where configured, also sent by email (SMTP) or SMS.
+"""Telling the beneficiary: one path, the outbox (workflow/messaging).
 
-NOTIFIER_BACKEND: "record" (default: record only), "email" (SMTP from SMTP_HOST,
-SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS, MAIL_FROM). SMS providers plug
-in by subclassing SmsBackend and naming the class in SMS_BACKEND ("module:Class").
+notify_beneficiary() is kept for code that writes its own text: it queues the message
+like every event does (a row in the outbox and an outgoing Communication on the
+timeline); the worker sends it. delivery_label() names a Communication's delivery.
 """
 from __future__ import annotations
 
-import importlib
-import logging
-import smtplib
-from dataclasses import dataclass
-from email.message import EmailMessage
-
-from flask import current_app
-
-from extensions import db
-from models.beneficiary import Communication, Direction
-from models.reference import Channel
-
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class Message:
-    subject: str
-    body: str
-    to_email: str = ""
-    to_phone: str = ""
-
-
-class Backend:
-    name = "record"
-
-    def send(self, message: Message) -> str:
-        """Deliver the message; return a short delivery note ('' when only recorded)."""
-        return ""
-
-
-class EmailBackend(Backend):
-    name = "email"
-
-    def send(self, message: Message) -> str:
-        if not message.to_email:
-            return "no-email"
-        cfg = current_app.config
-        mail = EmailMessage()
-        mail["Subject"] = message.subject
-        mail["From"] = cfg.get("MAIL_FROM", "no-reply@localhost")
-        mail["To"] = message.to_email
-        mail.set_content(message.body)
-        with smtplib.SMTP(cfg.get("SMTP_HOST", "127.0.0.1"), int(cfg.get("SMTP_PORT", 25)), timeout=10) as smtp:
-            if cfg.get("SMTP_STARTTLS"):
-                smtp.starttls()
-            if cfg.get("SMTP_USER"):
-                smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD", ""))
-            smtp.send_message(mail)
-        return "email"
-
-
-class SmsBackend(Backend):
-    """Interface for an SMS provider: implement send() and return 'sms'."""
-
-    name = "sms"
-
-    def send(self, message: Message) -> str:  # pragma: no cover - interface
-        raise NotImplementedError
-
-
-def _backends() -> list[Backend]:
-    cfg = current_app.config
-    chosen: list[Backend] = []
-    if cfg.get("NOTIFIER_BACKEND", "record") == "email":
-        chosen.append(EmailBackend())
-    sms = cfg.get("SMS_BACKEND")
-    if sms:
-        module, _, cls = sms.partition(":")
-        chosen.append(getattr(importlib.import_module(module), cls)())
-    return chosen
+from models.beneficiary import Communication
 
 
 def notify_beneficiary(beneficiary, subject: str, body: str, *, application=None, staff=None,
                        channel_code: str = "") -> Communication:
-    """Record an outgoing communication and send it through the configured backends.
+    """Queue a staff-written message in the caller's transaction; returns its timeline entry."""
+    from extensions import db
+    from models.reference import Channel
+    from workflow.messaging import outbox
 
-    Recording happens in the caller's transaction; a failed send is noted on the
-    record (never loses the record and never breaks the state change).
-    """
     channel = None
     if channel_code:
         channel = db.session.scalar(db.select(Channel).where(Channel.code == channel_code))
-    deliveries = []
-    message = Message(subject=subject, body=body, to_email=beneficiary.email or "", to_phone=beneficiary.phone or "")
-    for backend in _backends():
-        try:
-            note = backend.send(message)
-        except Exception as exc:  # network trouble must not undo the decision
-            log.warning("notification via %s failed: %s", backend.name, type(exc).__name__)
-            note = f"{backend.name}-failed"
-        if note:
-            deliveries.append(note)
-    comm = Communication(
-        beneficiary=beneficiary, application_id=getattr(application, "id", None), channel=channel,
-        direction=Direction.OUTGOING, subject=subject[:200], summary=body,
-        staff_id=getattr(staff, "id", None), delivery=",".join(deliveries) or "record",
-    )
-    db.session.add(comm)
-    return comm
+    message = outbox.free_text(beneficiary, subject, body, application=application, staff=staff,
+                               channel_record=channel)
+    return message.communication
 
 
 def delivery_label(value: str) -> str:
-    """The delivery note of an outgoing message in words ('email,sms-failed' → 'Email, SMS failed')."""
+    """The delivery note of an outgoing message in words ('sms-failed' → 'SMS: failed')."""
     from flask_babel import gettext as _
 
-    labels = {"record": _("Recorded only (not sent)"), "email": _("Sent by email"),
-              "no-email": _("Not sent: no email address"), "sms": _("Sent by SMS"),
-              "no-phone": _("Not sent: no mobile number")}
+    channels = {"sms": _("SMS"), "whatsapp": _("WhatsApp"), "email": _("Email"), "record": _("Recorded")}
+    states = {"queued": _("waiting to be sent"), "sent": _("sent"), "delivered": _("delivered"),
+              "failed": _("failed"), "cancelled": _("not sent (cancelled)")}
+    labels = {"record": _("Recorded only (send it by hand)"), "record-sent": _("Sent by hand"),
+              "no-email": _("Not sent: no email address"), "no-phone": _("Not sent: no mobile number")}
     parts = []
     for part in (value or "").split(","):
         part = part.strip()
         if not part:
             continue
+        channel, _sep, state = part.partition("-")
         if part in labels:
             parts.append(labels[part])
-        elif part.endswith("-failed"):
-            parts.append(_("Sending failed (%(via)s)", via=part[: -len("-failed")]))
+        elif channel in channels and state in states:
+            parts.append(_("%(channel)s: %(state)s", channel=channels[channel], state=states[state]))
+        elif channel in channels and not state:  # before the outbox: "email", "sms"
+            parts.append(_("%(channel)s: %(state)s", channel=channels[channel], state=states["sent"]))
         else:
             parts.append(part)
     return _(", ").join(parts)

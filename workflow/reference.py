@@ -119,5 +119,11 @@ def load_defaults(template_key: str = DEFAULT_TEMPLATE) -> dict[str, int]:
         ))
         added["organisation_profile"] = 1
 
+    from workflow.messaging.templates import load_default_templates
+    from workflow.surveys import load_default_questions
+
+    for table, count in (("survey_question", load_default_questions()), ("message_template", load_default_templates())):
+        if count:
+            added[table] = count
     db.session.commit()
     return added

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,7 +26,7 @@ from models.types import utcnow
 from workflow import committee as committee_rules
 from workflow.applications import record_transition
 from workflow.checklist import passed, run_checklist
-from workflow.dates import dual_date, to_local
+from workflow.dates import to_local
 from workflow.errors import (
     ChecklistFailed,
     ConcurrentChange,
@@ -36,7 +35,6 @@ from workflow.errors import (
     NotAllowed,
     WorkflowError,
 )
-from workflow.notify import notify_beneficiary
 from workflow.roles import Role
 
 __all__ = [
@@ -224,15 +222,7 @@ def mark_incomplete(application: Application, actor, missing: list[str] | str, n
     application.checklist = run_checklist(application)
     application.missing_items = missing
     _commit_point(application, "mark_incomplete", Status.INCOMPLETE, actor, note or "؛ ".join(missing))
-    lines = "\n".join(f"- {m}" for m in missing)
-    notify_beneficiary(
-        application.beneficiary,
-        f"طلبكم رقم {application.reference} يحتاج إلى استكمال",
-        f"السلام عليكم {application.beneficiary.full_name}،\n"
-        f"نفيدكم بأن طلبكم رقم {application.reference} ({application.service_type.name_ar}) "
-        f"يحتاج إلى استكمال ما يلي:\n{lines}\n"
-        "نأمل تزويدنا بها في أقرب وقت ليستكمل النظر في طلبكم.",
-        application=application, staff=actor)
+    # The beneficiary's message is written by workflow.messaging.events (same transaction).
 
 
 def supply(application: Application, actor, note: str = "") -> None:
@@ -355,30 +345,7 @@ def decide(application: Application, actor, session, outcome: str, reason: str =
     if outcome != Outcome.DEFER:
         application.decided_at = decision.recorded_at
     _commit_point(application, outcome, to_status, actor, f"{session.number}: {reason or decision.granted}")
-    _notify_decision(application, decision, actor)
     return decision
-
-
-def _notify_decision(application: Application, decision: Decision, actor) -> None:
-    b = application.beneficiary
-    service = application.service_type.name_ar
-    greeting = f"السلام عليكم {b.full_name}،\n"
-    if decision.outcome == Outcome.ACCEPT:
-        subject = f"الموافقة على طلبكم رقم {application.reference}"
-        body = (greeting + f"يسرنا إبلاغكم بموافقة اللجنة المختصة على طلبكم رقم {application.reference} ({service})"
-                + (f"، والمعتمد: {decision.granted}" if decision.granted else "") +
-                ".\nسنتواصل معكم لتسليم الخدمة.")
-    elif decision.outcome == Outcome.REJECT:
-        subject = f"نتيجة طلبكم رقم {application.reference}"
-        body = (greeting + f"نعتذر عن عدم قبول طلبكم رقم {application.reference} ({service}).\n"
-                f"السبب: {decision.reason}\nيسعدنا استقبال استفساركم عبر قنوات التواصل.")
-    else:
-        subject = f"تأجيل النظر في طلبكم رقم {application.reference}"
-        body = (greeting + f"قررت اللجنة المختصة تأجيل النظر في طلبكم رقم {application.reference} ({service}) "
-                f"إلى جلسة لاحقة.\nالسبب: {decision.reason}")
-    with force_locale("ar"):  # the beneficiary reads Arabic, whatever the staff member's language
-        body += f"\nتاريخ القرار: {dual_date(decision.recorded_at)}"
-    notify_beneficiary(b, subject, body, application=application, staff=actor)
 
 
 def deliver(application: Application, actor, note: str = "") -> None:

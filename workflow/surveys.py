@@ -28,6 +28,28 @@ from workflow.public_forms import clean_text
 
 DEFAULT_VALID_DAYS = 30
 
+# Seeded by `flask seed` so the link sent on delivery is useful on day one. The policies ask to
+# measure satisfaction "to raise the quality of the service and the performance of its provider",
+# after receiving the beneficiary politely and answering within the set period.
+DEFAULT_QUESTIONS = (
+    ("ما مدى رضاكم عن جودة الخدمة المقدمة لكم؟", "How satisfied are you with the quality of the service?"),
+    ("ما مدى رضاكم عن تعامل الموظف واحترافيته؟",
+     "How satisfied are you with the staff member's courtesy and professionalism?"),
+    ("ما مدى رضاكم عن سرعة الرد على طلبكم في المدة المحددة؟",
+     "How satisfied are you with how quickly your request was answered?"),
+    ("ما مدى وضوح المعلومات والإجراءات المطلوبة منكم؟", "How clear were the information and steps asked of you?"),
+    ("ما مدى رضاكم العام عن تجربتكم مع الجمعية؟", "Overall, how satisfied are you with your experience with us?"),
+)
+
+
+def load_default_questions() -> int:
+    """The default questions when there are none. Returns rows added (the caller commits)."""
+    if db.session.scalar(db.select(func.count(SurveyQuestion.id))):
+        return 0
+    for order, (text_ar, text_en) in enumerate(DEFAULT_QUESTIONS, start=1):
+        db.session.add(SurveyQuestion(text_ar=text_ar, text_en=text_en, active=True, sort_order=order * 10))
+    return len(DEFAULT_QUESTIONS)
+
 
 class SurveyError(ValueError):
     pass
@@ -60,22 +82,14 @@ def create_invitation(application: Application, staff=None) -> tuple[SurveyInvit
 
 
 def invite_after_service(application: Application, staff=None) -> SurveyInvitation | None:
-    """Create the invitation and send the link to the beneficiary (recorded as a communication)."""
-    from workflow.notify import notify_beneficiary
+    """Create the invitation and queue the link to the beneficiary (workflow/messaging)."""
+    from workflow.messaging import outbox
 
     created = create_invitation(application, staff)
     if created is None:
         return None
     invitation, token = created
-    days = int(current_app.config.get("SURVEY_VALID_DAYS", DEFAULT_VALID_DAYS))
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "ar")):
-        subject = _("How was our service? (%(ref)s)", ref=application.reference)
-        from workflow.policy import current_lang, period_phrase
-
-        body = _("Your request %(ref)s has been served. Please tell us how satisfied you are; it takes one "
-                 "minute: %(url)s\nThe link works once, for %(period)s.",
-                 ref=application.reference, url=survey_url(token), period=period_phrase(days, current_lang()))
-    notify_beneficiary(application.beneficiary, subject, body, application=application, staff=staff)
+    outbox.survey_link(application, survey_url(token), staff)
     return invitation
 
 

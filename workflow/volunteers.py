@@ -89,6 +89,9 @@ def register_volunteer(*, nonce: str, ip: str, full_name: str, national_id: str,
         db.session.flush()
         db.session.add(PublicSubmission(token=nonce, kind="volunteer", record_id=volunteer.id, consent_at=now,
                                         privacy_notice_version=notice_version(), ip_address=ip))
+        from workflow.messaging import outbox
+
+        outbox.volunteer_received(volunteer)  # the thank-you message, written with the registration
         db.session.commit()
     except (IntegrityError, OperationalError):
         # A concurrent double click: the other request won the race (or held SQLite's lock).

@@ -1,4 +1,4 @@
-"""The SMTP backend against a real SMTP server on loopback (aiosmtpd)."""
+"""The email channel against a real SMTP server on loopback (aiosmtpd), sent by the outbox worker."""
 from __future__ import annotations
 
 import email
@@ -40,6 +40,7 @@ from extensions import db  # noqa: E402
 from tests import factories as f  # noqa: E402
 from tests.factories import english  # noqa: F401 (autouse)
 from workflow import state_machine as sm  # noqa: E402
+from workflow.messaging.worker import run_once  # noqa: E402
 
 
 class Inbox:
@@ -70,21 +71,28 @@ def smtp_inbox(app):
     app.config.update(NOTIFIER_BACKEND="record")
 
 
+def _by_subject(inbox, words):
+    return [(rcpt, m) for rcpt, m in inbox.messages if words in m["Subject"]]
+
+
 def test_incomplete_notice_arrives_by_email_in_arabic(app, users, smtp_inbox):
     b = f.beneficiary(email="beneficiary@example.org")
     application = f.application(b)
     sm.mark_incomplete(application, users["officer"], ["صورة الهوية الوطنية سارية"])
     db.session.commit()
-    [(rcpt, message)] = smtp_inbox.messages
+    assert smtp_inbox.messages == []  # nothing is sent inside the request: the worker sends
+    run_once()
+    [(rcpt, message)] = _by_subject(smtp_inbox, "يحتاج إلى استكمال")
     assert rcpt == ["beneficiary@example.org"]
     assert message["Subject"] == f"طلبكم رقم {application.reference} يحتاج إلى استكمال"
     body = message.get_content()
     assert "صورة الهوية الوطنية سارية" in body and b.full_name in body
-    comm = b.communications[0]
-    assert comm.delivery == "email" and comm.direction == "outgoing"
+    comm = [c for c in b.communications if "استكمال" in c.subject][0]
+    db.session.refresh(comm)
+    assert comm.delivery == "email-sent" and comm.direction == "outgoing"
 
 
-def test_decision_by_email_and_failure_is_recorded_not_fatal(app, users, smtp_inbox):
+def test_decision_by_email_with_the_letter_and_failure_is_recorded_not_fatal(app, users, smtp_inbox):
     b = f.beneficiary(email="beneficiary@example.org")
     application = f.application(b)
     sm.verify(application, users["officer"])
@@ -92,12 +100,21 @@ def test_decision_by_email_and_failure_is_recorded_not_fatal(app, users, smtp_in
     member = users["committee"]
     session = f.session([member], present=[member], agenda=[application])
     sm.decide(application, member, session, "accept", granted="سلة غذائية")
-    [(_, message)] = smtp_inbox.messages
-    assert "الموافقة" in message["Subject"] and "سلة غذائية" in message.get_content()
-    # The server goes away: the decision still stands, the failure is noted.
+    db.session.commit()
+    run_once()
+    [(_, message)] = _by_subject(smtp_inbox, "الموافقة")
+    assert "سلة غذائية" in message.get_body(("plain",)).get_content()
+    [letter] = list(message.iter_attachments())
+    # No PDF renderer configured: the letter travels as HTML, in Arabic.
+    assert letter.get_filename() == f"decision-{application.reference}.html"
+    assert "الموافقة" in letter.get_content()
+    # The server goes away: the state change stands, the message waits for a retry.
     app.config["SMTP_PORT"] = _free_port()
     other = f.application(f.beneficiary(email="x@example.org"))
     sm.mark_incomplete(other, users["officer"], ["إثبات الدخل"])
     db.session.commit()
+    run_once()
     assert other.status == "incomplete"
-    assert other.beneficiary.communications[0].delivery == "email-failed"
+    comm = [c for c in other.beneficiary.communications if "استكمال" in c.subject][0]
+    db.session.refresh(comm)
+    assert comm.delivery == "email-queued"

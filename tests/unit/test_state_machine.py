@@ -135,7 +135,8 @@ def test_full_life_with_notifications(app, users):
     officer, specialist, member = users["officer"], users["specialist"], users["committee"]
     application = f.application(actor=officer)
     sm.mark_incomplete(application, officer, ["صورة الهوية سارية"])
-    comm = db.session.scalars(select(Communication).where(Communication.application_id == application.id)).one()
+    comm = db.session.scalars(select(Communication).where(Communication.application_id == application.id)
+                              .order_by(Communication.id.desc())).first()
     assert "يحتاج إلى استكمال" in comm.subject and "صورة الهوية سارية" in comm.summary
     assert comm.direction == "outgoing"
     assert application.missing_items == ["صورة الهوية سارية"]
@@ -160,9 +161,16 @@ def test_full_life_with_notifications(app, users):
                        "raise_to_committee", "defer", "accept", "deliver", "close"]
     subjects = [c.subject for c in db.session.scalars(select(Communication).where(
         Communication.application_id == application.id).order_by(Communication.id))]
-    # Incomplete, deferred, accepted, and the satisfaction survey sent when served.
-    assert len(subjects) == 4
-    assert "تأجيل" in subjects[1] and "الموافقة" in subjects[2] and "REQ-" in subjects[3]
+    # Received, incomplete, the research appointment, deferred, accepted, delivered, and the survey.
+    assert len(subjects) == 7
+    assert "استلام" in subjects[0] and "استكمال" in subjects[1] and "البحث الاجتماعي" in subjects[2]
+    assert "تأجيل" in subjects[3] and "الموافقة" in subjects[4] and "تسليم" in subjects[5] and "REQ-" in subjects[6]
+    from models.outbox import OutboxMessage
+
+    events = list(db.session.scalars(select(OutboxMessage.event).where(
+        OutboxMessage.application_id == application.id).order_by(OutboxMessage.id)))
+    assert events == ["received", "incomplete", "research_appointment", "decision_defer", "decision_accept",
+                      "service_ready", "survey"]
 
 
 def test_research_returns_to_verified_when_referred_from_verified(app, users):

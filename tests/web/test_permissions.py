@@ -123,6 +123,10 @@ EXPECTED = {
                      "export": {"admin"}},
     "stafftool": {"read": set(ROLES), "create": {"admin"}, "edit": {"admin"}, "delete": {"admin"},
                   "export": {"admin"}},
+    # Messages (issue 13): the office works the outbox; only the admin words the templates.
+    "outbox": {"read": {"admin", "officer"}, "create": set(), "edit": set(), "delete": set(), "export": set()},
+    "messagetemplate": {"read": {"admin"}, "create": {"admin"}, "edit": {"admin"}, "delete": {"admin"},
+                        "export": set()},
 }
 
 # Custom (non-model) pages: who may open them.
