@@ -478,7 +478,7 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
     def declaration_print(self, beneficiary_id: int):
         if not role_in(ADMIN_OFFICER):
             abort(403)
-        beneficiary = db.session.get(Beneficiary, beneficiary_id)
+        beneficiary = self.get_one(str(beneficiary_id))  # branch scope applies
         if beneficiary is None:
             abort(404)
         record_access("print", "beneficiary", beneficiary.id, "declaration form")

@@ -58,7 +58,10 @@ class Beneficiary(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     # Set when the retention job anonymised this record.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The branch office that registered them (None: head office).
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
 
+    branch = relationship("Branch")
     household = relationship("HouseholdMember", back_populates="beneficiary",
                              cascade="all, delete-orphan", order_by="HouseholdMember.id")
     documents = relationship("Document", back_populates="beneficiary", cascade="all, delete-orphan",
@@ -250,7 +253,8 @@ class Communication(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"), index=True)
+    # None only for a contact about a group's or an organisation's request (application_id set).
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"), index=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"), index=True)
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
     direction: Mapped[str] = mapped_column(String(10))
@@ -262,6 +266,7 @@ class Communication(db.Model):
     follow_up_done: Mapped[bool] = mapped_column(Boolean, default=False)
     # How it was sent when the system sent it (record, email, sms) and the result.
     delivery: Mapped[str] = mapped_column(String(20), default="")
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)  # the branch that had it
 
     beneficiary = relationship("Beneficiary", back_populates="communications")
     channel = relationship("Channel", lazy="joined")

@@ -38,5 +38,8 @@ class OrganisationProfile(db.Model):
     board_approval_date: Mapped[date | None] = mapped_column(Date)
     # How long closed files are kept before anonymisation (years; 0 = keep).
     retention_years: Mapped[int] = mapped_column(Integer, default=0)
+    # What the organisation's policy turns on (workflow.policy_templates.FEATURES): branches,
+    # community_requests (programme requests from groups and organisations), outreach.
+    features: Mapped[dict] = mapped_column(JSON, default=dict)
 
     logo = relationship("StoredFile")

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
@@ -25,6 +25,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The branch offices this person works for; none = head office (sees every branch).
+    branches = relationship("Branch", secondary="user_branch", lazy="selectin", order_by="Branch.name_ar")
 
     # Never written to the audit trail.
     audit_exclude = ("password_hash",)
