@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from admin_views.applications import ApplicationAdmin
 from admin_views.audit import AuditAdmin
+from admin_views.branches import BranchAdmin
 from admin_views.committee import CommitteeSessionAdmin
 from admin_views.dashboard import DashboardListView
 from admin_views.files import FileView
@@ -30,6 +31,7 @@ from admin_views.users import UserAdmin
 from admin_views.volunteers import VolunteerAdmin, VolunteerFieldAdmin
 from extensions import db
 from models.application import Application
+from models.branch import Branch
 from models.beneficiary import Beneficiary, Communication, Declaration, DeclarationText, Document
 from models.committee import CommitteeSession
 from models.organisation import OrganisationProfile
@@ -74,6 +76,7 @@ def init_admin(app) -> Admin:
                                          category=_l("Requests"), endpoint="committeesession"))
     admin.add_view(ServiceTypeAdmin(ServiceType, db, name=_l("Service types"), category=_l("Settings"),
                                     endpoint="servicetype"))
+    admin.add_view(BranchAdmin(Branch, db, name=_l("Branch offices"), category=_l("Settings"), endpoint="branch"))
     admin.add_view(ChannelAdmin(Channel, db, name=_l("Channels"), category=_l("Settings"), endpoint="channel"))
     admin.add_view(DocumentTypeAdmin(DocumentType, db, name=_l("Document types"), category=_l("Settings"),
                                      endpoint="documenttype"))
