@@ -125,13 +125,15 @@ class BranchFieldMixin:
         return form_class
 
     def _branch_form(self, form):
-        if hasattr(form, "branch"):
+        if "branch" in form:
             form.branch.allow_blank = visible_branch_ids() is None
+            if form.branch.allow_blank and not branch_choices_for():
+                del form["branch"]  # an organisation without branch offices: nothing to choose
         return form
 
     def create_form(self, obj=None):
         form = self._branch_form(super().create_form(obj))
-        if request.method == "GET" and hasattr(form, "branch") and form.branch.data is None:
+        if request.method == "GET" and "branch" in form and form.branch.data is None:
             form.branch.data = default_branch(current_user)
         return form
 

@@ -87,11 +87,39 @@ def notify_beneficiary(beneficiary, subject: str, body: str, *, application=None
     Recording happens in the caller's transaction; a failed send is noted on the
     record (never loses the record and never breaks the state change).
     """
+    return _record_and_send(beneficiary, beneficiary.email or "", beneficiary.phone or "", subject, body,
+                            application=application, staff=staff, channel_code=channel_code)
+
+
+def notify_applicant(application, subject: str, body: str, *, staff=None, channel_code: str = "") -> Communication:
+    """Tell whoever asked: the beneficiary, or a group's / an organisation's contact person (the
+    contact is then recorded on the request, without a beneficiary)."""
+    if application.beneficiary is not None:
+        return notify_beneficiary(application.beneficiary, subject, body, application=application, staff=staff,
+                                  channel_code=channel_code)
+    return _record_and_send(None, "", application.contact_phone or "", subject, body, application=application,
+                            staff=staff, channel_code=channel_code)
+
+
+def invite_to_service(beneficiary, service_type, *, staff=None, channel_code: str = "outreach") -> Communication:
+    """Outreach: invite a beneficiary whose recorded data already meets a service's conditions to
+    apply for it. Recorded as an outgoing communication (and sent where configured); when the
+    message outbox is merged, this is the one function to point at it."""
+    name = service_type.name_ar
+    subject = f"دعوة للاستفادة من خدمة {name}"[:200]
+    body = (f"السلام عليكم {beneficiary.full_name}،\n"
+            f"تشير بياناتكم المسجلة لدينا إلى أنكم قد تستوفون شروط خدمة «{name}». "
+            "يسعدنا استقبال طلبكم عبر قنوات التواصل، أو التواصل معنا للاستفسار.")
+    return notify_beneficiary(beneficiary, subject, body, staff=staff, channel_code=channel_code)
+
+
+def _record_and_send(beneficiary, to_email: str, to_phone: str, subject: str, body: str, *, application=None,
+                     staff=None, channel_code: str = "") -> Communication:
     channel = None
     if channel_code:
         channel = db.session.scalar(db.select(Channel).where(Channel.code == channel_code))
     deliveries = []
-    message = Message(subject=subject, body=body, to_email=beneficiary.email or "", to_phone=beneficiary.phone or "")
+    message = Message(subject=subject, body=body, to_email=to_email, to_phone=to_phone)
     for backend in _backends():
         try:
             note = backend.send(message)
@@ -104,6 +132,8 @@ def notify_beneficiary(beneficiary, subject: str, body: str, *, application=None
         beneficiary=beneficiary, application_id=getattr(application, "id", None), channel=channel,
         direction=Direction.OUTGOING, subject=subject[:200], summary=body,
         staff_id=getattr(staff, "id", None), delivery=",".join(deliveries) or "record",
+        # The branch that had the contact: the request's, else the beneficiary's.
+        branch_id=getattr(application, "branch_id", None) or getattr(beneficiary, "branch_id", None),
     )
     db.session.add(comm)
     return comm

@@ -36,7 +36,7 @@ from workflow.errors import (
     NotAllowed,
     WorkflowError,
 )
-from workflow.notify import notify_beneficiary
+from workflow.notify import notify_applicant
 from workflow.roles import Role
 
 __all__ = [
@@ -225,14 +225,14 @@ def mark_incomplete(application: Application, actor, missing: list[str] | str, n
     application.missing_items = missing
     _commit_point(application, "mark_incomplete", Status.INCOMPLETE, actor, note or "؛ ".join(missing))
     lines = "\n".join(f"- {m}" for m in missing)
-    notify_beneficiary(
-        application.beneficiary,
+    notify_applicant(
+        application,
         f"طلبكم رقم {application.reference} يحتاج إلى استكمال",
-        f"السلام عليكم {application.beneficiary.full_name}،\n"
+        f"السلام عليكم {application.contact_name or application.applicant}،\n"
         f"نفيدكم بأن طلبكم رقم {application.reference} ({application.service_type.name_ar}) "
         f"يحتاج إلى استكمال ما يلي:\n{lines}\n"
         "نأمل تزويدنا بها في أقرب وقت ليستكمل النظر في طلبكم.",
-        application=application, staff=actor)
+        staff=actor)
 
 
 def supply(application: Application, actor, note: str = "") -> None:
@@ -360,9 +360,8 @@ def decide(application: Application, actor, session, outcome: str, reason: str =
 
 
 def _notify_decision(application: Application, decision: Decision, actor) -> None:
-    b = application.beneficiary
     service = application.service_type.name_ar
-    greeting = f"السلام عليكم {b.full_name}،\n"
+    greeting = f"السلام عليكم {application.contact_name or application.applicant}،\n"
     if decision.outcome == Outcome.ACCEPT:
         subject = f"الموافقة على طلبكم رقم {application.reference}"
         body = (greeting + f"يسرنا إبلاغكم بموافقة اللجنة المختصة على طلبكم رقم {application.reference} ({service})"
@@ -378,7 +377,7 @@ def _notify_decision(application: Application, decision: Decision, actor) -> Non
                 f"إلى جلسة لاحقة.\nالسبب: {decision.reason}")
     with force_locale("ar"):  # the beneficiary reads Arabic, whatever the staff member's language
         body += f"\nتاريخ القرار: {dual_date(decision.recorded_at)}"
-    notify_beneficiary(b, subject, body, application=application, staff=actor)
+    notify_applicant(application, subject, body, staff=actor)
 
 
 def deliver(application: Application, actor, note: str = "") -> None:

@@ -61,7 +61,7 @@ def create_invitation(application: Application, staff=None) -> tuple[SurveyInvit
 
 def invite_after_service(application: Application, staff=None) -> SurveyInvitation | None:
     """Create the invitation and send the link to the beneficiary (recorded as a communication)."""
-    from workflow.notify import notify_beneficiary
+    from workflow.notify import notify_applicant
 
     created = create_invitation(application, staff)
     if created is None:
@@ -75,7 +75,7 @@ def invite_after_service(application: Application, staff=None) -> SurveyInvitati
         body = _("Your request %(ref)s has been served. Please tell us how satisfied you are; it takes one "
                  "minute: %(url)s\nThe link works once, for %(period)s.",
                  ref=application.reference, url=survey_url(token), period=period_phrase(days, current_lang()))
-    notify_beneficiary(application.beneficiary, subject, body, application=application, staff=staff)
+    notify_applicant(application, subject, body, staff=staff)
     return invitation
 
 
