@@ -25,7 +25,7 @@ from admin_views.registry import (
 )
 from admin_views.registry_import import BeneficiaryImportView
 from admin_views.reports import ReportsView
-from admin_views.service_types import ServiceTypeAdmin
+from admin_views.service_types import OutreachView, ServiceTypeAdmin
 from admin_views.surveys import SurveyQuestionAdmin, SurveyResultsView
 from admin_views.users import UserAdmin
 from admin_views.volunteers import VolunteerAdmin, VolunteerFieldAdmin
@@ -72,6 +72,8 @@ def init_admin(app) -> Admin:
                                     endpoint="application"))
     admin.add_view(ReferralAdmin(Application, db, name=_l("My referrals"), category=_l("Requests"),
                                  endpoint="referral"))
+    admin.add_view(OutreachView(name=_l("Reach out"), category=_l("Requests"), endpoint="outreach",
+                                url="/admin/outreach"))
     admin.add_view(CommitteeSessionAdmin(CommitteeSession, db, name=_l("Committee sessions"),
                                          category=_l("Requests"), endpoint="committeesession"))
     admin.add_view(ServiceTypeAdmin(ServiceType, db, name=_l("Service types"), category=_l("Settings"),

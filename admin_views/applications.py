@@ -186,8 +186,8 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
         "beneficiary": lambda v, c, m, n: m.applicant,
         "branch": lambda v, c, m, n: m.branch.name if m.branch else "",
     }
-    form_columns = ("applicant_kind", "beneficiary", *COMMUNITY_FIELDS, "service_type", "channel", "description",
-                    "notes", "execution_start", "execution_end", "responsible")
+    form_columns = ("applicant_kind", "beneficiary", *COMMUNITY_FIELDS, "service_type", "channel", "representative",
+                    "description", "notes", *EXECUTION_FIELDS)
     form_overrides = {"applicant_kind": SelectField, "expected_beneficiaries": IntegerField,
                       "execution_start": DateField, "execution_end": DateField}
     form_extra_fields = {

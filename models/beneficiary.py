@@ -271,3 +271,4 @@ class Communication(db.Model):
     beneficiary = relationship("Beneficiary", back_populates="communications")
     channel = relationship("Channel", lazy="joined")
     staff = relationship("User", lazy="joined")
+    branch = relationship("Branch")

@@ -134,24 +134,30 @@ def receive_application(beneficiary, service_type, channel=None, *, actor=None, 
     return application
 
 
-def recent_requests(service_type, beneficiary_ids, day: date, exclude_id: int | None = None) -> dict:
-    """{beneficiary id: their latest request for `service_type` accepted or served within the
-    service's cool-down before `day`}: the cool-down rule, for one beneficiary (the checklist)
-    or thousands (outreach) in one query."""
+def recent_service_conditions(service_type, day: date) -> list | None:
+    """The cool-down rule as SQL conditions on Application: a request for `service_type` accepted
+    or served within the service's cool-down before `day` (None when the service has none).
+    One rule for the checklist (one beneficiary) and outreach (the whole registry)."""
     days = service_type.cooldown_days or 0
-    ids = list(beneficiary_ids)
-    if days <= 0 or not ids:
-        return {}
-    since = day - timedelta(days=days)
+    if days <= 0:
+        return None
     from workflow.reports import local_midnight_utc
 
     when = func.coalesce(Application.served_at, Application.decided_at, Application.received_at)
-    query = select(Application).where(
-        Application.beneficiary_id.in_(ids),
+    return [
         Application.service_type_id == service_type.id,
         (Application.status.in_((Status.ACCEPTED, Status.SERVED))) | Application.served_at.is_not(None),
-        when >= local_midnight_utc(since),
-    )
+        when >= local_midnight_utc(day - timedelta(days=days)),
+    ]
+
+
+def recent_requests(service_type, beneficiary_ids, day: date, exclude_id: int | None = None) -> dict:
+    """{beneficiary id: their latest request within the cool-down (recent_service_conditions)}."""
+    conditions = recent_service_conditions(service_type, day)
+    ids = list(beneficiary_ids)
+    if conditions is None or not ids:
+        return {}
+    query = select(Application).where(Application.beneficiary_id.in_(ids), *conditions)
     if exclude_id is not None:
         query = query.where(Application.id != exclude_id)
     latest: dict = {}
