@@ -47,6 +47,7 @@ class BranchAdmin(SecureModelView):
     column_searchable_list = ("name_ar", "name_en", "city")
     column_filters = ("active",)
     column_default_sort = "name_ar"
+    column_auto_select_related = False  # the collection is selectin-loaded (list_eager_load)
     list_eager_load = ("representatives",)
     column_labels = {
         "name_ar": _l("Name (Arabic)"), "name_en": _l("Name (English)"), "city": _l("City"),

@@ -27,7 +27,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The branch offices this person works for; none = head office (sees every branch).
-    branches = relationship("Branch", secondary="user_branch", lazy="selectin", order_by="Branch.name_ar")
+    branches = relationship("Branch", secondary="user_branch", order_by="Branch.name_ar")
 
     # Never written to the audit trail.
     audit_exclude = ("password_hash",)
