@@ -150,3 +150,21 @@ def test_outreach_leaves_out_anonymised_and_open_requests(app):
     found = eligible_beneficiaries(st)
     assert {b.id for b in found.eligible} == {listed.id, withdrawn.id}
     assert elsewhere.id not in {b.id for b in found.eligible} and found.checked == 3
+
+
+# --- policy templates ----------------------------------------------------------------------------
+@pytest.mark.parametrize("key, branches, community", [
+    ("food_preservation", True, False),  # 000: «مناديب المكاتب الفرعية»
+    ("dawa", False, True),  # 001: programme / project requests from the community
+    ("health_care", True, False),  # 002: the association's branches and offices
+    ("child_development", False, False),  # 003
+    ("endowment", True, False),  # 004
+])
+def test_each_template_turns_on_what_its_policy_names(app, key, branches, community):
+    from workflow.policy_templates import apply_template, feature_on, get_template
+
+    template = get_template(key)
+    assert ("branch_offices" in [c["code"] for c in template["channels"]]) is branches
+    apply_template(key)
+    assert feature_on("branches") is branches and feature_on("community_requests") is community
+    assert feature_on("outreach")
