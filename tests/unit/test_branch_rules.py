@@ -168,3 +168,14 @@ def test_each_template_turns_on_what_its_policy_names(app, key, branches, commun
     apply_template(key)
     assert feature_on("branches") is branches and feature_on("community_requests") is community
     assert feature_on("outreach")
+
+
+def test_an_organisations_request_is_followed_with_its_contacts_mobile(app, users):
+    from workflow.applications import receive_application
+    from workflow.online_requests import find_for_status
+
+    applicant = check_applicant("organisation", None, "جمعية البر", "سعد", "0551234567", "", 50)
+    application = receive_application(None, f.service_type(), actor=users["officer"], applicant=applicant)
+    db.session.commit()
+    assert find_for_status(application.reference, "4567") == application
+    assert find_for_status(application.reference, "0000") is None
