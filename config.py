@@ -84,6 +84,9 @@ def from_environment(instance_path: str) -> dict:
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "LIST_COUNT_CAP": int(os.environ.get("LIST_COUNT_CAP", "10000")),
         "SURVEY_VALID_DAYS": int(os.environ.get("SURVEY_VALID_DAYS", "30")),
+        # Roles kept to their own branch offices' records (e.g. "officer,specialist"); empty: none
+        # (see workflow/branches.py). Staff with no branch work at head office and see every branch.
+        "BRANCH_SCOPED_ROLES": os.environ.get("BRANCH_SCOPED_ROLES", ""),
         # Number of reverse proxies whose X-Forwarded-* headers are trusted (0 = none).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from admin_views.account import AccountView
 from admin_views.applications import ApplicationAdmin
 from admin_views.audit import AuditAdmin
+from admin_views.branches import BranchAdmin
 from admin_views.committee import CommitteeSessionAdmin
 from admin_views.dashboard import DashboardListView
 from admin_views.files import FileView
@@ -26,12 +27,13 @@ from admin_views.registry import (
 )
 from admin_views.registry_import import BeneficiaryImportView
 from admin_views.reports import ReportsView
-from admin_views.service_types import ServiceTypeAdmin
+from admin_views.service_types import OutreachView, ServiceTypeAdmin
 from admin_views.surveys import SurveyQuestionAdmin, SurveyResultsView
 from admin_views.users import UserAdmin
 from admin_views.volunteers import VolunteerAdmin, VolunteerFieldAdmin
 from extensions import db
 from models.application import Application
+from models.branch import Branch
 from models.beneficiary import Beneficiary, Communication, Declaration, DeclarationText, Document
 from models.committee import CommitteeSession
 from models.organisation import OrganisationProfile
@@ -77,10 +79,13 @@ def init_admin(app) -> Admin:
                                     endpoint="application"))
     admin.add_view(ReferralAdmin(Application, db, name=_l("My referrals"), category=_l("Requests"),
                                  endpoint="referral"))
+    admin.add_view(OutreachView(name=_l("Reach out"), category=_l("Requests"), endpoint="outreach",
+                                url="/admin/outreach"))
     admin.add_view(CommitteeSessionAdmin(CommitteeSession, db, name=_l("Committee sessions"),
                                          category=_l("Requests"), endpoint="committeesession"))
     admin.add_view(ServiceTypeAdmin(ServiceType, db, name=_l("Service types"), category=_l("Settings"),
                                     endpoint="servicetype"))
+    admin.add_view(BranchAdmin(Branch, db, name=_l("Branch offices"), category=_l("Settings"), endpoint="branch"))
     admin.add_view(ChannelAdmin(Channel, db, name=_l("Channels"), category=_l("Settings"), endpoint="channel"))
     admin.add_view(DocumentTypeAdmin(DocumentType, db, name=_l("Document types"), category=_l("Settings"),
                                      endpoint="documenttype"))

@@ -16,10 +16,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from wtforms.validators import DataRequired
+from flask_admin.contrib.sqla.fields import QuerySelectField
+from wtforms import DateField, IntegerField, SelectField
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from admin_views.base import SecureModelView, current_role, record_id, role_in
+from admin_views.branches import BranchFieldMixin, BranchFilter
 from admin_views.lookups import BeneficiaryLoader
+from admin_views.registry import RefreshFilters
 from extensions import db
 from forms.workflow import IncompleteForm, NoteForm, ReferForm, WithdrawForm
 from models.application import Application, Research, Status
@@ -30,7 +34,10 @@ from models.reference import Channel
 from models.service import ServiceType
 from models.user import User
 from workflow import state_machine as sm
+from workflow.applicants import KIND_LABELS, check_applicant, check_execution, kind_choices, kind_label
 from workflow.applications import days_left, is_overdue, overdue_clause, receive_application
+from workflow.branches import active_representatives
+from workflow.policy_templates import feature_on
 from workflow.checklist import STATUS_LABELS as CHECK_LABELS
 from workflow.checklist import item_detail, item_label, missing_items, run_checklist
 from workflow.dates import days_left_text, dual_date, dual_date_html, overdue_text
@@ -103,7 +110,15 @@ def _status_options():
     return [(s, sm.status_label(s)) for s in Status.ALL]
 
 
-class ApplicationAdmin(SecureModelView):
+COMMUNITY_FIELDS = ("applicant_name", "contact_name", "contact_phone", "registration_no", "expected_beneficiaries")
+EXECUTION_FIELDS = ("execution_start", "execution_end", "responsible")
+
+
+def _staff():
+    return db.session.query(User).filter(User.active.is_(True)).order_by(User.full_name)
+
+
+class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
     roles_read = ALL  # specialists see only the requests assigned to them (get_query)
     roles_create = ADMIN_OFFICER
     roles_edit = ADMIN_OFFICER  # notes and description only
@@ -113,7 +128,9 @@ class ApplicationAdmin(SecureModelView):
     audit_reads = True  # a request is personal data: opening and exporting it is recorded
 
     details_template = "admin/application/details.html"
-    column_list = ("reference", "beneficiary", "service_type", "channel", "status", "received_at", "decision_due")
+    column_list = ("reference", "beneficiary", "service_type", "channel", "branch", "status", "received_at",
+                   "decision_due")
+    list_eager_load = ("branch",)
     column_default_sort = ("received_at", True)
     column_sortable_list = ("reference", "status", "received_at", "decision_due")
     column_searchable_list = ("reference",)
@@ -121,6 +138,9 @@ class ApplicationAdmin(SecureModelView):
         FilterEqual(Application.status, _l("Status"), options=_status_options),
         OverdueFilter(Application.decision_due, _l("Overdue"), options=(("1", _l("Yes")), ("0", _l("No")))),
         BeneficiaryCityFilter(Beneficiary.city, _l("City")),
+        BranchFilter(Application.branch_id, _l("Branch")),
+        FilterEqual(Application.applicant_kind, _l("Applicant"),
+                    options=lambda: [(k, str(v)) for k, v in KIND_LABELS.items()]),
         "received_at", "decision_due",
     )
     column_labels = {
@@ -129,11 +149,19 @@ class ApplicationAdmin(SecureModelView):
         "decision_due": _l("Decision due"), "description": _l("Request"), "notes": _l("Notes"),
         "assigned_specialist": _l("Specialist"), "recommendation": _l("Recommendation"),
         "decided_at": _l("Decided at"), "served_at": _l("Served at"), "closed_at": _l("Closed at"),
-        "created_by": _l("Created by"),
+        "created_by": _l("Created by"), "branch": _l("Branch"), "representative": _l("Branch representative"),
+        "applicant_kind": _l("Applicant"), "applicant_name": _l("Group or organisation"),
+        "contact_name": _l("Contact person"), "contact_phone": _l("Contact person's mobile"),
+        "registration_no": _l("Registration number"), "expected_beneficiaries": _l("Expected number of beneficiaries"),
+        "execution_start": _l("Execution starts"), "execution_end": _l("Execution ends"),
+        "responsible": _l("Responsible staff member"),
     }
     # The summary card above the table shows reference, status, service and dates.
-    column_details_list = ("beneficiary", "assigned_specialist", "description", "notes", "created_by",
-                           "decided_at", "served_at", "closed_at")
+    column_details_list = ("beneficiary", "applicant_kind", "applicant_name", "contact_name", "contact_phone",
+                           "registration_no", "expected_beneficiaries", "branch", "representative",
+                           "assigned_specialist", "description", "notes", "created_by", "decided_at", "served_at",
+                           "closed_at", "execution_start", "execution_end", "responsible")
+    details_eager_load = ("branch", "representative", "responsible")
     column_formatters = {
         "status": lambda v, c, m, n: status_badge(m.status),
         "received_at": lambda v, c, m, n: date_cell(m.received_at),
@@ -143,16 +171,49 @@ class ApplicationAdmin(SecureModelView):
         "closed_at": lambda v, c, m, n: date_cell(m.closed_at, with_time=True),
         "recommendation": lambda v, c, m, n: sm.RECOMMENDATIONS.get(m.recommendation, m.recommendation),
         "reference": lambda v, c, m, n: Markup('<span class="ltr text-nowrap">{}</span>').format(m.reference),
+        "beneficiary": lambda v, c, m, n: m.applicant,
+        "branch": lambda v, c, m, n: m.branch.name if m.branch else "",
+        "applicant_kind": lambda v, c, m, n: kind_label(m.applicant_kind),
+        "contact_phone": lambda v, c, m, n: Markup('<span class="ltr">{}</span>').format(m.contact_phone)
+        if m.contact_phone else "",
+        "execution_start": lambda v, c, m, n: date_cell(m.execution_start),
+        "execution_end": lambda v, c, m, n: date_cell(m.execution_end),
     }
     column_formatters_export = {
         "status": lambda v, c, m, n: sm.status_label(m.status),
         "received_at": lambda v, c, m, n: dual_date(m.received_at, with_time=True),
         "decision_due": lambda v, c, m, n: dual_date(m.decision_due),
-        "beneficiary": lambda v, c, m, n: m.beneficiary.full_name,
+        "beneficiary": lambda v, c, m, n: m.applicant,
+        "branch": lambda v, c, m, n: m.branch.name if m.branch else "",
     }
-    form_columns = ("beneficiary", "service_type", "channel", "description", "notes")
+    form_columns = ("applicant_kind", "beneficiary", *COMMUNITY_FIELDS, "service_type", "channel", "representative",
+                    "description", "notes", *EXECUTION_FIELDS)
+    form_overrides = {"applicant_kind": SelectField, "expected_beneficiaries": IntegerField,
+                      "execution_start": DateField, "execution_end": DateField}
+    form_extra_fields = {
+        "representative": QuerySelectField(
+            _l("Branch representative"), query_factory=active_representatives, allow_blank=True,
+            blank_text=_l("None (received by staff)"),
+            description=_l("The representative who brought the request in on the beneficiary's behalf: the "
+                           "request takes their branch and the branch-representative channel.")),
+    }
     form_args = {
-        "beneficiary": {"validators": [DataRequired()], "label": _l("Beneficiary")},
+        "applicant_kind": {"label": _l("The request comes from"), "choices": [],  # set per request (create_form)
+                           "default": "person"},
+        "beneficiary": {"validators": [Optional()], "label": _l("Beneficiary"),
+                        "description": _l("For a person's request. A group or an organisation has a contact "
+                                          "person instead.")},
+        "applicant_name": {"label": _l("Group or organisation")},
+        "contact_name": {"label": _l("Contact person")},
+        "contact_phone": {"label": _l("Contact person's mobile"), "render_kw": {"dir": "ltr", "inputmode": "tel"}},
+        "registration_no": {"label": _l("Registration number"),
+                            "description": _l("The organisation's registration or licence number, where it has one.")},
+        "expected_beneficiaries": {"label": _l("Expected number of beneficiaries"),
+                                   "validators": [Optional(), NumberRange(min=1, max=1_000_000)]},
+        "execution_start": {"label": _l("Execution starts"), "validators": [Optional()],
+                            "render_kw": {"type": "date"}},
+        "execution_end": {"label": _l("Execution ends"), "validators": [Optional()], "render_kw": {"type": "date"}},
+        "responsible": {"label": _l("Responsible staff member"), "query_factory": _staff},
         "service_type": {"validators": [DataRequired()], "label": _l("Service"),
                          "query_factory": lambda: db.session.query(ServiceType).filter(ServiceType.active.is_(True))
                          .order_by(ServiceType.name_ar)},
@@ -179,11 +240,47 @@ class ApplicationAdmin(SecureModelView):
         return self._scope(super().get_count_query())
 
     # -- create / edit ----------------------------------------------------
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        for name in EXECUTION_FIELDS:
+            if name in form:
+                del form[name]
+        if not feature_on("community_requests"):  # the policy takes requests from persons only
+            for name in ("applicant_kind", *COMMUNITY_FIELDS):
+                if name in form:
+                    del form[name]
+        else:
+            form.applicant_kind.choices = kind_choices()
+        if "representative" in form and not active_representatives():
+            del form["representative"]
+        return form
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        if request.method != "POST" or "service_type" not in form or request.endpoint.endswith("edit_view"):
+            return valid
+        applicant = self._applicant(form)
+        for name, message in applicant.problems.items():
+            field = form[name] if name in form else form.beneficiary
+            field.errors = list(field.errors or []) + [str(message)]
+        form._applicant = applicant
+        return valid and applicant.ok
+
+    def _applicant(self, form):
+        value = (lambda name: form[name].data if name in form else None)
+        return check_applicant(value("applicant_kind") or "person", form.beneficiary.data,
+                               value("applicant_name"), value("contact_name"), value("contact_phone"),
+                               value("registration_no"), value("expected_beneficiaries"))
+
     def create_model(self, form):
         try:
+            applicant = getattr(form, "_applicant", None) or self._applicant(form)
             application = receive_application(
                 form.beneficiary.data, form.service_type.data, form.channel.data, actor=actor(),
-                description=form.description.data or "", notes=form.notes.data or "")
+                description=form.description.data or "", notes=form.notes.data or "",
+                branch=form.branch.data if "branch" in form else None,
+                representative=form.representative.data if "representative" in form else None,
+                applicant=applicant)
             db.session.commit()
         except Exception as exc:  # same contract as Flask-Admin's create_model
             if not self.handle_view_exception(exc):
@@ -196,10 +293,37 @@ class ApplicationAdmin(SecureModelView):
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
-        for name in ("beneficiary", "service_type", "channel"):
+        # Who asked, for what and where it came in are fixed at receipt; the approved programme's
+        # execution is planned once accepted.
+        fixed = ("beneficiary", "service_type", "channel", "applicant_kind", "branch", "representative")
+        if obj is not None and obj.status not in (Status.ACCEPTED, Status.SERVED, Status.CLOSED):
+            fixed += EXECUTION_FIELDS
+        if obj is not None and obj.applicant_kind == "person":
+            fixed += COMMUNITY_FIELDS
+        for name in fixed:
             if name in form:
                 del form[name]
         return form
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            return
+        if "execution_start" in form:
+            problems = check_execution(model, form.execution_start.data, form.execution_end.data,
+                                       form.responsible.data)
+            if problems:
+                from wtforms.validators import ValidationError
+
+                raise ValidationError(" ".join(str(p) for p in problems))
+        if "applicant_name" in form:
+            applicant = check_applicant(model.applicant_kind, None, form.applicant_name.data, form.contact_name.data,
+                                        form.contact_phone.data, form.registration_no.data,
+                                        form.expected_beneficiaries.data)
+            if not applicant.ok:
+                from wtforms.validators import ValidationError
+
+                raise ValidationError(" ".join(str(p) for p in applicant.problems.values()))
+            model.contact_phone = applicant.contact_phone
 
     # -- details ------------------------------------------------------------
     def details_context(self, model: Application) -> dict:

@@ -7,6 +7,9 @@ Flask-Admin leaves several gaps that are closed here once, for every view:
 - inline edit (/ajax/update/) honours the edit permission;
 - get_one() goes through get_query(), so a row a role cannot list cannot be
   opened, edited or deleted by guessing its id;
+- with BRANCH_SCOPED_ROLES set, get_query()/get_count_query() keep those roles to their own
+  branch offices' records (workflow/branches.py), so lists, counts, details, edits, exports,
+  bulk actions and every custom endpoint that opens a record through get_one() agree;
 - exports escape spreadsheet formulas, carry a UTF-8 BOM for Excel, keep the
   Arabic file name, and are recorded in the audit trail;
 - edit forms of versioned models carry the version: a stale save is refused, what changed
@@ -73,6 +76,7 @@ from admin_views.performance import (
     search_condition,
 )
 from workflow.audit import record_access
+from workflow.branches import scope_query
 from workflow.dates import dual_date
 from workflow.roles import ADMIN_ONLY, ALL, Role
 from workflow.spreadsheet import export_cell
@@ -341,6 +345,11 @@ class SecureModelView(ModelView):
     action_roles: dict[str, frozenset[Role]] = {}
     # Table whose reads and exports are personal data and go to the audit trail.
     audit_reads = False
+    # How rows reach their branch office for BRANCH_SCOPED_ROLES: None = workflow.branches.SCOPES
+    # by model ("self", or the relation to a branch-carrying model).
+    branch_scope: str | None = None
+    # Custom endpoints open to other roles than roles_read: {"eligible_view": ADMIN_OFFICER}.
+    endpoint_roles: dict[str, frozenset[Role]] = {}
 
     form_base_class = AdminForm
     model_form_converter = AppModelConverter
@@ -485,6 +494,8 @@ class SecureModelView(ModelView):
         return _deny(name, **kwargs)
 
     def _handle_view(self, name, **kwargs):
+        if name in self.endpoint_roles:
+            return None if role_in(self.endpoint_roles[name]) else _deny(name, **kwargs)
         response = super()._handle_view(name, **kwargs)
         if response is not None:
             return response
@@ -684,6 +695,13 @@ class SecureModelView(ModelView):
                                  view_args.filters, execute=False, page_size=self.export_max_rows,
                                  with_count=False)
         return None, self._annotated_batches(query)
+
+    # -- branch offices ---------------------------------------------------
+    def get_query(self):
+        return scope_query(super().get_query(), self.model, via=self.branch_scope)
+
+    def get_count_query(self):
+        return scope_query(super().get_count_query(), self.model, via=self.branch_scope)
 
     # -- closing Flask-Admin's gaps --------------------------------------
     def typed_key(self, id) -> list | None:

@@ -8,6 +8,7 @@ from admin_views.base import SecureView, role_in
 from extensions import db
 from models.files import StoredFile
 from workflow.audit import record_access
+from workflow.branches import file_visible
 from workflow.roles import ALL
 from workflow.storage import file_readers, send_stored
 
@@ -29,7 +30,7 @@ class FileView(SecureView):
         stored = db.session.get(StoredFile, file_id)
         if stored is None:
             abort(404)
-        if not role_in(file_readers(stored)):
+        if not role_in(file_readers(stored)) or not file_visible(stored):
             g.forbidden_record = ("stored_file", stored.id)  # the 403 handler records the refusal
             abort(403)
         inline = request.args.get("inline") == "1"

@@ -13,6 +13,7 @@ from admin_views.performance import IndexedAjaxLoader
 from extensions import db
 from models.application import Application
 from models.beneficiary import Beneficiary
+from workflow.branches import scope_query
 from workflow.identity import mask_national_id
 from workflow.registry import search_clause
 
@@ -28,7 +29,7 @@ class BeneficiaryLoader(IndexedAjaxLoader):
                          order_by=Beneficiary.name_search, **options)
 
     def get_query(self):
-        return super().get_query().filter(Beneficiary.anonymised_at.is_(None))
+        return scope_query(super().get_query().filter(Beneficiary.anonymised_at.is_(None)), Beneficiary)
 
     def format(self, model):
         if model is None:
@@ -47,6 +48,9 @@ class ApplicationLoader(IndexedAjaxLoader):
         options.setdefault("placeholder", _l("Reference number"))
         super().__init__(name, db.session, Application, search=(("reference", "prefix", _reference_prefix),),
                          order_by=Application.id, **options)
+
+    def get_query(self):
+        return scope_query(super().get_query(), Application)
 
 
 LOADERS = {Beneficiary: BeneficiaryLoader, Application: ApplicationLoader}

@@ -126,6 +126,16 @@ class IndexedAjaxLoader(QueryAjaxModelLoader):
             return false() if clause is None else clause
         return search_condition(self.model, self.search_spec, term or "", dialect)
 
+    def get_one(self, pk):
+        """The record a submitted form names, only if this loader would offer it (get_query:
+        e.g. the branch scope); Flask-Admin's own get_one read any row by its id."""
+        query = self.get_query()
+        with query.session.no_autoflush:
+            try:
+                return query.filter(self.model.id == int(pk)).one_or_none()
+            except (TypeError, ValueError):
+                return None
+
     def get_list(self, term: str, offset: int = 0, limit: int = 10):
         query = self.get_query()
         query = query.filter(self.condition(term, query.session.get_bind().dialect.name))

@@ -24,6 +24,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
 from admin_views.base import SecureModelView, record_id, role_in
+from admin_views.branches import BranchFieldMixin, BranchFilter, branch_select_field
 from admin_views.lookups import BeneficiaryLoader
 from extensions import db
 from forms.registry import (
@@ -83,6 +84,7 @@ from workflow.registry import (
 )
 from workflow.state_machine import EVENT_LABELS, status_label
 from workflow.storage import purge_files
+from workflow.branches import visible_branch_ids
 from workflow.roles import ADMIN_OFFICER, ADMIN_ONLY, ALL, BENEFICIARY_READ, PRIVACY_MASKED, REPORT_ROLES, Role
 
 CATEGORY = _l("Registry")
@@ -120,7 +122,7 @@ LABELS = {
     "marital_status": _l("Marital status"), "monthly_income": _l("Monthly income (SAR)"), "notes": _l("Notes"),
     "full_name": _l("Full name"), "open_requests": _l("Open requests"), "created_at": _l("Registered at"),
     "updated_at": _l("Last changed"), "household": _l("Household members"), "documents": _l("Documents"),
-    "name_search": _l("Name"), "document_alerts": _l("Document alerts"),
+    "name_search": _l("Name"), "document_alerts": _l("Document alerts"), "branch": _l("Branch"),
 }
 
 
@@ -250,7 +252,7 @@ def _document_alerts(view, context, model, name):
         count, _("%(n)d expired or missing", n=count))
 
 
-class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
+class BeneficiaryAdmin(BranchFieldMixin, PurgeFilesOnDelete, RefreshFilters, SecureModelView):
     roles_read = BENEFICIARY_READ
     roles_create = roles_edit = roles_delete = ADMIN_OFFICER
     roles_export = REPORT_ROLES
@@ -261,8 +263,8 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
     column_sortable_list = (("full_name", "name_search"), "city", "created_at")
     column_default_sort = ("created_at", True)
     column_searchable_list = ("name_search",)
-    column_details_list = FIELDS + ("created_at", "updated_at")
-    column_export_list = FIELDS[:-1] + ("open_requests", "created_at")
+    column_details_list = FIELDS + ("branch", "created_at", "updated_at")
+    column_export_list = FIELDS[:-1] + ("branch", "open_requests", "created_at")
     column_labels = LABELS
     inline_models = (HouseholdInline(HouseholdMember), DocumentInline(Document))
     form_columns = FIELDS
@@ -272,6 +274,7 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
         return [
             ChoiceFilter(Beneficiary.region, _l("Region"), region_choices),
             FilterLike(Beneficiary.city, _l("City")),
+            BranchFilter(Beneficiary.branch_id, _l("Branch")),
             ChoiceFilter(Beneficiary.gender, _l("Gender"), lambda: list(GENDER_LABELS.items())),
             ChoiceFilter(Beneficiary.nationality, _l("Nationality"),
                          lambda: [(code, nationality_label(code, _lang())) for code in _nationalities_in_use()]),
@@ -365,7 +368,7 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
 
     # -- form -------------------------------------------------------------------
     def scaffold_form(self):
-        form_class = type("BeneficiaryEditForm", (BeneficiaryForm,), {})
+        form_class = type("BeneficiaryEditForm", (BeneficiaryForm,), {"branch": branch_select_field()})
         return self.scaffold_inline_form_models(form_class)
 
     def _with_current_files(self, form):
@@ -478,7 +481,7 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
     def declaration_print(self, beneficiary_id: int):
         if not role_in(ADMIN_OFFICER):
             abort(403)
-        beneficiary = db.session.get(Beneficiary, beneficiary_id)
+        beneficiary = self.get_one(str(beneficiary_id))  # branch scope applies
         if beneficiary is None:
             abort(404)
         record_access("print", "beneficiary", beneficiary.id, "declaration form")
@@ -899,7 +902,7 @@ def _method_label(method: str) -> str:
 
 # --- communications -------------------------------------------------------------------
 
-class CommunicationAdmin(RefreshFilters, SecureModelView):
+class CommunicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
     roles_read = BENEFICIARY_READ
     roles_create = roles_edit = roles_delete = ADMIN_OFFICER
     roles_export = REPORT_ROLES
@@ -926,7 +929,7 @@ class CommunicationAdmin(RefreshFilters, SecureModelView):
     @property
     def column_filters(self):
         return ["channel", ChoiceFilter(Communication.direction, _l("Direction"), _direction_choices),
-                "at", "follow_up_on", "follow_up_done"]
+                BranchFilter(Communication.branch_id, _l("Branch")), "at", "follow_up_on", "follow_up_done"]
 
     @column_filters.setter
     def column_filters(self, value):
@@ -948,7 +951,8 @@ class CommunicationAdmin(RefreshFilters, SecureModelView):
     column_formatters = {
         "at": lambda v, c, m, n: dual_date(m.at, with_time=True),
         "beneficiary": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            url_for("beneficiary.details_view", id=m.beneficiary_id), m.beneficiary.full_name),
+            url_for("beneficiary.details_view", id=m.beneficiary_id), m.beneficiary.full_name) if m.beneficiary
+        else _contact_of(m),
         "direction": lambda v, c, m, n: dict(_direction_choices()).get(m.direction, m.direction),
         "staff": lambda v, c, m, n: m.staff.full_name if m.staff else "",
         "follow_up_on": lambda v, c, m, n: dual_date(m.follow_up_on),
@@ -956,7 +960,7 @@ class CommunicationAdmin(RefreshFilters, SecureModelView):
     }
     column_formatters_export = {
         "at": lambda v, c, m, n: m.at.isoformat(),
-        "beneficiary": lambda v, c, m, n: m.beneficiary.full_name,
+        "beneficiary": lambda v, c, m, n: m.beneficiary.full_name if m.beneficiary else _contact_of(m),
         "channel": lambda v, c, m, n: str(m.channel or ""),
         "direction": lambda v, c, m, n: str(dict(_direction_choices()).get(m.direction, m.direction)),
         "staff": lambda v, c, m, n: m.staff.full_name if m.staff else "",
@@ -1002,6 +1006,8 @@ class CommunicationAdmin(RefreshFilters, SecureModelView):
     def on_model_change(self, form, model, is_created):
         if is_created and model.staff_id is None:
             model.staff_id = current_user.id
+        if is_created and model.branch_id is None and model.beneficiary is not None and visible_branch_ids() is None:
+            model.branch = model.beneficiary.branch  # head office recording a branch beneficiary's contact
         if model.at is None:
             model.at = utcnow()
         elif model.at.tzinfo is None:  # typed in local time
@@ -1013,6 +1019,14 @@ class CommunicationAdmin(RefreshFilters, SecureModelView):
         if request.args.get("beneficiary_id"):
             return url_for("beneficiary.details_view", id=model.beneficiary_id)
         return super().get_save_return_url(model, is_created)
+
+
+def _contact_of(communication) -> str:
+    """A contact about a group's or an organisation's request: that applicant's name."""
+    from models.application import Application
+
+    application = db.session.get(Application, communication.application_id) if communication.application_id else None
+    return application.applicant if application is not None else ""
 
 
 def _direction_choices():

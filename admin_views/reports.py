@@ -38,8 +38,10 @@ def report_tables(report) -> list[dict]:
 
     for key, data, title, column in (("channels", report.channel, _("Requests per channel per month"), _("Channel")),
                                      ("services", report.service, _("Requests per service type per month"),
-                                      _("Service type"))):
-        rows = [[s["name"] if s["name"] is not None else none_label, *s["counts"], s["total"]]
+                                      _("Service type")),
+                                     ("branches", report.branch, _("Requests per branch per month"), _("Branch"))):
+        unnamed = _("Head office") if key == "branches" else none_label
+        rows = [[s["name"] if s["name"] is not None else unnamed, *s["counts"], s["total"]]
                 for s in data["series"]]
         rows.append([_("Total"), *data["totals"], data["total"]])
         tables.append({"key": key, "title": title, "headers": [column, *data["months"], _("Total")], "rows": rows})
@@ -99,10 +101,12 @@ def filter_rows(rf: ReportFilter, choices) -> list[list]:
     """The filter, written at the top of every export so a file says what it counts."""
     service = next((str(s) for s in choices["service_types"] if s.id == rf.service_type_id), _("All"))
     channel = next((str(c) for c in choices["channels"] if c.id == rf.channel_id), _("All"))
+    branch = next((str(b) for b in choices["branches"] if b.id == rf.branch_id), _("All"))
     return [
         [_("From"), rf.date_from.isoformat() if rf.date_from else _("All")],
         [_("To"), rf.date_to.isoformat() if rf.date_to else _("All")],
         [_("Service type"), service], [_("Channel"), channel], [_("Region"), rf.region or _("All")],
+        [_("Branch"), branch],
     ]
 
 
@@ -150,7 +154,11 @@ class ReportsView(SecureView):
     roles_read = REPORT_ROLES
 
     def _context(self):
+        from workflow.branches import visible_branch_ids
+
         rf = ReportFilter.from_args(request.args)
+        scope = visible_branch_ids()  # a branch-scoped role's report covers its own branches only
+        rf.branch_ids = tuple(scope) if scope is not None else None
         return rf, build_report(rf), filter_choices()
 
     @expose("/")
@@ -164,6 +172,8 @@ class ReportsView(SecureView):
                                         _("Requests per channel per month"), rtl, other_label=_("Other")),
             "services": stacked_columns(report.service["months"], _named(report.service["series"]),
                                         _("Requests per service type per month"), rtl, other_label=_("Other")),
+            "branches": stacked_columns(report.branch["months"], _named(report.branch["series"], _("Head office")),
+                                        _("Requests per branch per month"), rtl, other_label=_("Other")),
             "outcomes": horizontal_bars([(str(OUTCOME_LABELS[r["outcome"]]), r["count"])
                                          for r in report.outcomes["rows"]], _("Outcomes"), rtl),
             "referrals": horizontal_bars([(x["specialist"] or _("Not recorded"), x["count"])
@@ -204,6 +214,6 @@ class ReportsView(SecureView):
             "Content-Disposition": f"attachment; filename={stem}.{fmt}; filename*=UTF-8''{quote(name)}"})
 
 
-def _named(series):
-    none_label = _("Not recorded")
+def _named(series, none_label=None):
+    none_label = none_label or _("Not recorded")
     return [{"name": s["name"] if s["name"] is not None else none_label, "counts": s["counts"]} for s in series]

@@ -2,17 +2,31 @@
 eligibility criteria (criteria are data, edited inline)."""
 from __future__ import annotations
 
+import csv
+import io
+from urllib.parse import quote
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.model.form import InlineFormAdmin
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 from wtforms import SelectField, SelectMultipleField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from admin_views.base import SecureModelView
-from models.service import EligibilityCriterion, VerificationMechanism
+from admin_views.base import SecureModelView, SecureView
+from admin_views.branches import branch_options
+from extensions import db
+from models.service import EligibilityCriterion, ServiceType, VerificationMechanism
+from workflow import outreach
+from workflow.audit import record_access
+from workflow.dates import dual_date
 from workflow.eligibility import FIELDS, OPERATORS, validate_criterion
-from workflow.roles import ADMIN_ONLY
+from workflow.roles import ADMIN_OFFICER, ADMIN_ONLY
+from workflow.spreadsheet import escape_formula
 from workflow.state_machine import MECHANISM_LABELS
 
 
@@ -56,6 +70,8 @@ def _criteria(view, context, model, name):
 class ServiceTypeAdmin(SecureModelView):
     roles_read = roles_create = roles_edit = roles_export = ADMIN_ONLY
     roles_delete = frozenset()  # requests point at their service type: deactivate instead
+    # Outreach (/admin/servicetype/<id>/eligible): officers reach out too, though only admins configure.
+    endpoint_roles = {"eligible_view": ADMIN_OFFICER}
 
     column_auto_select_related = False  # collections are selectin-loaded in get_query()
     column_list = ("name_ar", "name_en", "active", "decision_period_days", "cooldown_days",
@@ -96,6 +112,11 @@ class ServiceTypeAdmin(SecureModelView):
     }
     inline_models = (CriterionInline(EligibilityCriterion),)
 
+    @expose("/<int:service_type_id>/eligible", methods=("GET", "POST"))
+    def eligible_view(self, service_type_id: int):
+        """Outreach: the beneficiaries whose recorded data meets this service's conditions."""
+        return _eligible_page(self, service_type_id)
+
     def get_query(self):
         return super().get_query().options(selectinload(self.model.criteria))
 
@@ -109,3 +130,72 @@ class ServiceTypeAdmin(SecureModelView):
                 validate_criterion(criterion.field, criterion.operator, criterion.value)
             except ValueError as exc:
                 raise ValidationError(f"{criterion.explanation_ar or criterion}: {exc}")
+
+
+# -- outreach: eligible beneficiaries who have not asked yet ------------------------------
+def _eligible_rows(found) -> list[list]:
+    return [[b.full_name, b.national_id, b.phone, b.city, b.branch.name if b.branch else _("Head office")]
+            for b in found.eligible]
+
+
+def _eligible_csv(service_type, found) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Full name"), _("National ID / iqama"), _("Mobile"), _("City"), _("Branch")])
+    for row in _eligible_rows(found):
+        writer.writerow([escape_formula(v) for v in row])
+    name = f"{_('Eligible beneficiaries')}-{service_type.name_ar}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=eligible.csv; filename*=UTF-8''{quote(name)}"})
+
+
+def _eligible_page(view, service_type_id: int):
+    service_type = db.session.get(ServiceType, service_type_id)
+    if service_type is None or not service_type.active:
+        abort(404)
+    me = current_user._get_current_object()
+    if request.method == "POST":  # CSRF-checked like every POST
+        ids = request.form.getlist("rowid")
+        step = request.form.get("step")
+        if step not in ("open_requests", "invite") or not ids:
+            flash(_("Choose at least one beneficiary and an action."), "error")
+        else:
+            try:
+                done = (outreach.open_requests if step == "open_requests" else outreach.invite)(service_type, ids, me)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+            if step == "open_requests":
+                flash(_("%(n)d requests opened (channel: outreach): %(refs)s", n=len(done),
+                        refs="، ".join(a.reference for a in done)), "success" if done else "warning")
+            else:
+                flash(_("%(n)d invitations recorded as outgoing communications.", n=len(done)),
+                      "success" if done else "warning")
+            skipped = len(set(ids)) - len(done)
+            if skipped > 0:
+                flash(_("%(n)d of the selected are no longer eligible or already have a request; nothing was "
+                        "done for them.", n=skipped), "warning")
+        return redirect(url_for(".eligible_view", service_type_id=service_type.id,
+                                branch=request.form.get("branch", ""), city=request.form.get("city", "")))
+    branch = (request.args.get("branch") or "").strip()
+    city = (request.args.get("city") or "").strip()[:60]
+    found = outreach.eligible_beneficiaries(service_type, branch=branch, city=city, user=me)
+    if request.args.get("export") == "csv":
+        record_access("export", "beneficiary", note=f"outreach {service_type.id} branch={branch} n={len(found.eligible)}")
+        return _eligible_csv(service_type, found)
+    return view.render("admin/outreach/eligible.html", service_type=service_type, found=found, branch=branch,
+                       city=city, branch_options=branch_options(), dual_date=dual_date,
+                       max_selected=outreach.MAX_SELECTED)
+
+
+class OutreachView(SecureView):
+    """`/admin/outreach/`: the active services, each with the link to its eligible beneficiaries."""
+
+    roles_read = ADMIN_OFFICER
+
+    @expose("/")
+    def index(self):
+        services = db.session.query(ServiceType).filter(ServiceType.active.is_(True)).options(
+            selectinload(ServiceType.criteria)).order_by(ServiceType.name_ar).all()
+        return self.render("admin/outreach/index.html", services=services)

@@ -24,21 +24,27 @@ class UserAdmin(SecureModelView):
     roles_delete = frozenset()  # deactivate instead: the audit trail keeps pointing at them
     roles_export = ADMIN_ONLY
 
-    column_list = ("full_name", "email", "role", "active", "has_mfa", "last_login_at")
+    column_list = ("full_name", "email", "role", "branches", "active", "has_mfa", "last_login_at")
+    column_auto_select_related = False  # exports stream: the branches come with one SELECT ... IN per page
+    list_eager_load = ("branches",)
     column_searchable_list = ("full_name", "email")
     column_filters = ("role", "active")
     column_details_exclude_list = ("password_hash", "totp_secret", "totp_last_step")
     column_export_exclude_list = ("password_hash", "totp_secret", "totp_last_step")
-    form_columns = ("full_name", "email", "role", "active", "new_password")
+    form_columns = ("full_name", "email", "role", "branches", "active", "new_password")
     column_labels = {
         "full_name": _l("Full name"), "email": _l("Email"), "role": _l("Role"),
         "active": _l("Active"), "last_login_at": _l("Last sign-in"), "created_at": _l("Created at"),
         "new_password": _l("New password"), "has_mfa": _l("Second factor"),
-        "totp_enrolled_at": _l("Second factor set up at"),
+        "totp_enrolled_at": _l("Second factor set up at"), "branches": _l("Branch offices"),
     }
     column_formatters = {"role": lambda v, c, m, n: role_label(m.role),
-                         "has_mfa": lambda v, c, m, n: _("Yes") if m.has_mfa else _("No")}
-    column_formatters_export = {"role": lambda v, c, m, n: role_label(m.role)}
+                         "has_mfa": lambda v, c, m, n: _("Yes") if m.has_mfa else _("No"),
+                         "branches": lambda v, c, m, n: "، ".join(str(b) for b in m.branches) or _l("Head office")}
+    column_formatters_export = {"role": lambda v, c, m, n: role_label(m.role),
+                                "branches": lambda v, c, m, n: "، ".join(str(b) for b in m.branches)}
+    form_args = {"branches": {"label": _l("Branch offices"),
+                              "description": _l("None: head office (sees every branch).")}}
     form_extra_fields = {
         "new_password": PasswordField(_l("New password"), validators=[optional_strong_password],
                                       description=_l("Leave empty to keep the current password.")),

@@ -10,6 +10,7 @@ from models.beneficiary import (
     Document,
     HouseholdMember,
 )
+from models.branch import Branch, BranchRepresentative, user_branch
 from models.committee import AgendaItem, CommitteeSession, Decision, Outcome
 from models.files import StoredFile
 from models.organisation import OrganisationProfile
@@ -23,7 +24,7 @@ from models.user import RecoveryCode, User, UserSession
 from models.volunteer import Volunteer, VolunteerField
 
 __all__ = [
-    "AgendaItem", "Application", "ApplicationEvent", "AuditEntry", "Beneficiary", "BeneficiaryNameWord", "BreachIncident",
+    "AgendaItem", "Application", "Branch", "BranchRepresentative", "ApplicationEvent", "AuditEntry", "Beneficiary", "BeneficiaryNameWord", "BreachIncident",
     "Channel", "CommitteeSession", "Communication", "Decision", "Declaration", "DeclarationText",
     "Document", "DocumentType", "EligibilityCriterion", "HouseholdMember", "MessageTemplate", "OrganisationProfile",
     "Outcome", "OutboxMessage", "PrivacyRequest", "PublicSubmission", "RecoveryCode", "ReferenceCounter", "Research",

@@ -31,6 +31,18 @@ class Status:
     FINAL = (CLOSED, WITHDRAWN)
 
 
+class ApplicantKind:
+    """Who a request comes from (policy 001): one person (a registered beneficiary), or a group
+    (a mosque's congregation, a neighbourhood, a school) or an organisation (the supervising
+    ministry, another association) asking for a programme or project, reached through its contact person."""
+
+    PERSON = "person"
+    GROUP = "group"
+    ORGANISATION = "organisation"
+    ALL = (PERSON, GROUP, ORGANISATION)
+    COMMUNITY = (GROUP, ORGANISATION)
+
+
 class ReferenceCounter(db.Model):
     """Per-Hijri-year sequence behind reference numbers such as REQ-1447-000123."""
 
@@ -59,7 +71,8 @@ class Application(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
-    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    # None only for a group's or an organisation's request (applicant_kind; see ApplicantKind).
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id"), index=True)
     service_type_id: Mapped[int] = mapped_column(ForeignKey("service_type.id"), index=True)
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=Status.RECEIVED)  # indexed first in two indexes above
@@ -80,12 +93,30 @@ class Application(db.Model):
     recommendation: Mapped[str] = mapped_column(String(20), default="")
     # Optimistic locking: two clicks on the same action cannot both succeed.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The receiving branch office (None: head office) and the representative who brought it in.
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
+    representative_id: Mapped[int | None] = mapped_column(ForeignKey("branch_representative.id",
+                                                                     ondelete="SET NULL"), index=True)
+    # Programme / project requests from the community (policy 001): who is asking, whom to talk to.
+    applicant_kind: Mapped[str] = mapped_column(String(12), default=ApplicantKind.PERSON)
+    applicant_name: Mapped[str] = mapped_column(String(200), default="")  # the group's / organisation's name
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(16), default="")  # E.164
+    registration_no: Mapped[str] = mapped_column(String(50), default="")  # the organisation's, where it has one
+    expected_beneficiaries: Mapped[int | None] = mapped_column(Integer)
+    # The approved programme's execution.
+    execution_start: Mapped[date | None] = mapped_column(Date)
+    execution_end: Mapped[date | None] = mapped_column(Date)
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
 
     __mapper_args__ = {"version_id_col": version}
 
     beneficiary = relationship("Beneficiary", lazy="joined")
     service_type = relationship("ServiceType", lazy="joined")
     channel = relationship("Channel", lazy="joined")
+    branch = relationship("Branch")
+    representative = relationship("BranchRepresentative")
+    responsible = relationship("User", foreign_keys=[responsible_id])
     assigned_specialist = relationship("User", foreign_keys=[assigned_specialist_id])
     created_by = relationship("User", foreign_keys=[created_by_id])
     events = relationship("ApplicationEvent", back_populates="application", cascade="all, delete-orphan",
@@ -93,6 +124,13 @@ class Application(db.Model):
     research = relationship("Research", back_populates="application", cascade="all, delete-orphan",
                             order_by="Research.id")
     decisions = relationship("Decision", back_populates="application", order_by="Decision.id")
+
+    @property
+    def applicant(self) -> str:
+        """Who is asking, as people read it: the beneficiary, or the group / organisation."""
+        if self.beneficiary is not None:
+            return self.beneficiary.full_name
+        return self.applicant_name or self.contact_name
 
     def __str__(self) -> str:
         return self.reference

@@ -66,7 +66,10 @@ class Beneficiary(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
+    # The branch office that registered them (None: head office).
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
 
+    branch = relationship("Branch")
     household = relationship("HouseholdMember", back_populates="beneficiary",
                              cascade="all, delete-orphan", order_by="HouseholdMember.id")
     documents = relationship("Document", back_populates="beneficiary", cascade="all, delete-orphan",
@@ -258,7 +261,8 @@ class Communication(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"), index=True)
+    # None only for a contact about a group's or an organisation's request (application_id set).
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"), index=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"), index=True)
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
     direction: Mapped[str] = mapped_column(String(10))
@@ -270,7 +274,9 @@ class Communication(db.Model):
     follow_up_done: Mapped[bool] = mapped_column(Boolean, default=False)
     # How it was sent when the system sent it (record, email, sms) and the result.
     delivery: Mapped[str] = mapped_column(String(20), default="")
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)  # the branch that had it
 
     beneficiary = relationship("Beneficiary", back_populates="communications")
     channel = relationship("Channel", lazy="joined")
     staff = relationship("User", lazy="joined")
+    branch = relationship("Branch")

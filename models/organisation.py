@@ -46,5 +46,8 @@ class OrganisationProfile(db.Model):
     # and the SMS sender name registered with the gateway. Credentials stay in the environment.
     message_channel: Mapped[str] = mapped_column(String(16), default="record")
     sms_sender: Mapped[str] = mapped_column(String(11), default="")
+    # What the organisation's policy turns on (workflow.policy_templates.FEATURES): branches,
+    # community_requests (programme requests from groups and organisations), outreach.
+    features: Mapped[dict] = mapped_column(JSON, default=dict)
 
     logo = relationship("StoredFile")

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
@@ -30,6 +30,9 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+    # The branch offices this person works for; none = head office (sees every branch).
+    branches = relationship("Branch", secondary="user_branch", order_by="Branch.name_ar")
 
     # Never written to the audit trail.
     audit_exclude = ("password_hash", "totp_secret", "totp_last_step")

@@ -92,12 +92,21 @@ def record_transition(application: Application, action: str, to_status: str, act
 
 
 def receive_application(beneficiary, service_type, channel=None, *, actor=None, description: str = "",
-                        notes: str = "", received_at: datetime | None = None) -> Application:
+                        notes: str = "", received_at: datetime | None = None, branch=None,
+                        representative=None, applicant=None) -> Application:
     """Register a new request (status `received`) with its reference and deadline.
 
-    The caller commits; a failure anywhere rolls back the whole request.
+    The receiving branch is the representative's who brought it in, else `branch`, else the
+    receiving staff member's own, else the beneficiary's (workflow.branches.receiving_branch); a
+    representative's request comes through the branch-representative channel unless another is
+    given. `applicant` (workflow.applicants.Applicant) describes a group's or an organisation's
+    request, which has no beneficiary. The caller commits; a failure anywhere rolls back the whole request.
     """
+    from workflow.branches import branch_channel, receiving_branch
+
     received_at = received_at or utcnow()
+    if representative is not None and channel is None:
+        channel = branch_channel()
     application = Application(
         reference=next_reference(received_at),
         beneficiary=beneficiary,
@@ -109,7 +118,52 @@ def receive_application(beneficiary, service_type, channel=None, *, actor=None, 
         notes=notes or "",
         created_by_id=getattr(actor, "id", None),
         status="",
+        branch=receiving_branch(actor, representative, branch, beneficiary),
+        representative=representative,
     )
+    if applicant is not None and applicant.kind != "person":
+        application.beneficiary = None
+        application.applicant_kind = applicant.kind
+        application.applicant_name = applicant.name
+        application.contact_name = applicant.contact_name
+        application.contact_phone = applicant.contact_phone
+        application.registration_no = applicant.registration_no
+        application.expected_beneficiaries = applicant.expected_beneficiaries
     db.session.add(application)
     record_transition(application, "receive", Status.RECEIVED, actor)
     return application
+
+
+def recent_service_conditions(service_type, day: date) -> list | None:
+    """The cool-down rule as SQL conditions on Application: a request for `service_type` accepted
+    or served within the service's cool-down before `day` (None when the service has none).
+    One rule for the checklist (one beneficiary) and outreach (the whole registry)."""
+    days = service_type.cooldown_days or 0
+    if days <= 0:
+        return None
+    from workflow.reports import local_midnight_utc
+
+    when = func.coalesce(Application.served_at, Application.decided_at, Application.received_at)
+    return [
+        Application.service_type_id == service_type.id,
+        (Application.status.in_((Status.ACCEPTED, Status.SERVED))) | Application.served_at.is_not(None),
+        when >= local_midnight_utc(day - timedelta(days=days)),
+    ]
+
+
+def recent_requests(service_type, beneficiary_ids, day: date, exclude_id: int | None = None) -> dict:
+    """{beneficiary id: their latest request within the cool-down (recent_service_conditions)}."""
+    conditions = recent_service_conditions(service_type, day)
+    ids = list(beneficiary_ids)
+    if conditions is None or not ids:
+        return {}
+    query = select(Application).where(Application.beneficiary_id.in_(ids), *conditions)
+    if exclude_id is not None:
+        query = query.where(Application.id != exclude_id)
+    latest: dict = {}
+    for other in db.session.scalars(query):
+        seen = latest.get(other.beneficiary_id)
+        other_when = other.served_at or other.decided_at or other.received_at
+        if seen is None or other_when > (seen.served_at or seen.decided_at or seen.received_at):
+            latest[other.beneficiary_id] = other
+    return latest

@@ -20,6 +20,8 @@ from sqlalchemy import or_, select
 from extensions import db
 from models.application import Application, Status
 from models.beneficiary import Beneficiary
+from workflow.applicants import is_community
+from workflow.applications import recent_requests
 from workflow.dates import to_local
 from workflow.eligibility import FAIL, PASS, UNKNOWN, evaluate_all
 from workflow.identity import validate_national_id
@@ -34,6 +36,10 @@ LABELS = {
     "criterion": _l("Eligibility criterion"),
     "cooldown": _l("Cool-down period respected"),
     "duplicates": _l("Possible duplicate beneficiaries"),
+    "applicant": _l("Applicant's name (group or organisation)"),
+    "contact_person": _l("Contact person's name and mobile"),
+    "expected_beneficiaries": _l("Expected number of beneficiaries"),
+    "registration_no": _l("Organisation's registration number"),
 }
 
 REASONS = {
@@ -49,12 +55,18 @@ REASONS = {
     "data_missing": _l("data missing"),
     "duplicates_found": _l("same phone or name as: %(names)s"),
     "no_duplicates": _l("none found"),
+    "not_given": _l("not given"),
+    "given": _l("given"),
+    "invalid_mobile": _l("the mobile number is not a valid Saudi mobile"),
 }
 
 # Beneficiary-facing wording of a missing item (always Arabic: the beneficiary is answered in Arabic).
 _MISSING_AR = {
     "national_id": "رقم هوية وطنية / إقامة صحيح",
     "declaration": "توقيع الإقرار بصحة البيانات",
+    "applicant": "اسم الجهة أو المجموعة مقدمة الطلب",
+    "contact_person": "اسم مسؤول التواصل ورقم جواله",
+    "expected_beneficiaries": "العدد المتوقع للمستفيدين",
 }
 
 
@@ -121,20 +133,12 @@ def _cooldown_item(application: Application, day: date) -> dict:
     days = application.service_type.cooldown_days or 0
     if days <= 0:
         return _item("cooldown", PASS, reason="no_cooldown")
-    since = day - timedelta(days=days)
-    others = db.session.scalars(
-        select(Application).where(
-            Application.beneficiary_id == application.beneficiary_id,
-            Application.service_type_id == application.service_type_id,
-            Application.id != application.id,
-            or_(Application.status.in_((Status.ACCEPTED, Status.SERVED)), Application.served_at.is_not(None)),
-        )
-    ).all()
-    for other in others:
+    other = recent_requests(application.service_type, [application.beneficiary_id], day,
+                            exclude_id=application.id).get(application.beneficiary_id)
+    if other is not None:
         when = other.served_at or other.decided_at or other.received_at
-        if to_local(when).date() >= since:
-            return _item("cooldown", FAIL, seen=other.reference, reason="recent", reference=other.reference,
-                         date=to_local(when).date().isoformat())
+        return _item("cooldown", FAIL, seen=other.reference, reason="recent", reference=other.reference,
+                     date=to_local(when).date().isoformat())
     return _item("cooldown", PASS, reason="none_recent", days=days)
 
 
@@ -155,8 +159,39 @@ def _duplicates_item(b: Beneficiary) -> dict:
     return _item("duplicates", PASS, reason="no_duplicates")
 
 
+def _community_items(application: Application) -> list[dict]:
+    """A group's or an organisation's request: no national ID, documents, declaration or personal
+    criteria of one beneficiary, but who is asking, whom to talk to and for how many people."""
+    from workflow.phones import normalize_saudi_mobile
+
+    items = [_item("applicant", PASS if application.applicant_name else FAIL, seen=application.applicant_name,
+                   reason="given" if application.applicant_name else "not_given")]
+    phone_ok = True
+    try:
+        normalize_saudi_mobile(application.contact_phone or "")
+    except ValueError:
+        phone_ok = False
+    if not application.contact_name:
+        items.append(_item("contact_person", FAIL, reason="not_given"))
+    elif not phone_ok:
+        items.append(_item("contact_person", FAIL, seen=application.contact_name, reason="invalid_mobile"))
+    else:
+        items.append(_item("contact_person", PASS, seen=application.contact_name, reason="given"))
+    expected = application.expected_beneficiaries
+    items.append(_item("expected_beneficiaries", PASS if expected and expected > 0 else FAIL,
+                       seen=str(expected or ""), reason="given" if expected and expected > 0 else "not_given"))
+    if application.applicant_kind == "organisation":
+        # "where it has one": for the officer's attention, never blocking.
+        items.append(_item("registration_no", PASS if application.registration_no else WARNING,
+                           seen=application.registration_no,
+                           reason="given" if application.registration_no else "not_given"))
+    return items
+
+
 def run_checklist(application: Application) -> list[dict]:
     """Every check, in the order the officer reads them. Reads only."""
+    if is_community(application) or application.beneficiary is None:
+        return _community_items(application)
     day = submission_day(application)
     b = application.beneficiary
     return [

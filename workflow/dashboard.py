@@ -19,6 +19,7 @@ from models.beneficiary import Communication
 from models.committee import AgendaItem, CommitteeSession
 from models.user import User
 from workflow.applications import overdue_clause
+from workflow.branches import scope_query
 from workflow.reports import ReportFilter, decision_time, local_today, outcomes
 from workflow.roles import ADMIN_ONLY, ALL, REPORT_ROLES, Role
 
@@ -98,7 +99,8 @@ def list_query(name: str, user, arg: str = "", today: date | None = None):
     today = today or local_today()
     if arg and arg not in Status.ALL:
         arg = ""
-    return select(spec.model).where(*spec.where(user, today, arg if spec.with_arg else "")).order_by(*spec.order())
+    query = select(spec.model).where(*spec.where(user, today, arg if spec.with_arg else "")).order_by(*spec.order())
+    return scope_query(query, spec.model, user)  # a branch-scoped role counts its branches' rows only
 
 
 def list_count(name: str, user, arg: str = "", today: date | None = None) -> int:
@@ -111,8 +113,8 @@ def status_counts(name: str, user, today: date | None = None) -> list[tuple[str,
     spec = LISTS[name]
     today = today or local_today()
     # count(*), not count(id): PostgreSQL then answers from the (status, ...) index alone.
-    rows = dict(db.session.execute(select(Application.status, func.count())
-                                   .where(*spec.where(user, today, "")).group_by(Application.status)).all())
+    query = scope_query(select(Application.status, func.count()).where(*spec.where(user, today, "")), Application, user)
+    rows = dict(db.session.execute(query.group_by(Application.status)).all())
     return [(s, rows[s]) for s in Status.ALL if rows.get(s)]
 
 
@@ -176,7 +178,26 @@ def board_panel(user, today=None) -> dict:
         "accepted_share_90": accepted["share"],
         "month_filter": month.as_args(),
         "quarter_filter": quarter.as_args(),
+        "by_branch": open_by_branch(user),
     }
+
+
+def open_by_branch(user) -> list[tuple]:
+    """Open requests per receiving branch office ((branch or None for head office, count)), one
+    GROUP BY; empty when the organisation has no branches."""
+    from models.branch import Branch
+
+    if db.session.scalar(select(Branch.id).limit(1)) is None:
+        return []
+    query = scope_query(select(Application.branch_id, func.count()).where(Application.status.in_(Status.OPEN)),
+                        Application, user)
+    counts = dict(db.session.execute(query.group_by(Application.branch_id)).all())
+    branches = {b.id: b for b in db.session.scalars(select(Branch).where(Branch.id.in_([k for k in counts if k])))}
+    rows = [(branches.get(k), n) for k, n in counts.items() if k in branches]
+    rows.sort(key=lambda r: r[0].name_ar)
+    if counts.get(None):
+        rows.append((None, counts[None]))
+    return rows
 
 
 def privacy_panel(today=None) -> dict:

@@ -24,6 +24,24 @@ def notify_beneficiary(beneficiary, subject: str, body: str, *, application=None
     return message.communication
 
 
+def notify_applicant(application, subject: str, body: str, *, staff=None, channel_code: str = "") -> Communication:
+    """Tell whoever asked: the beneficiary, or a group's / an organisation's contact person (the
+    outbox addresses the request's contact when it has no beneficiary)."""
+    return notify_beneficiary(application.beneficiary, subject, body, application=application, staff=staff,
+                              channel_code=channel_code)
+
+
+def invite_to_service(beneficiary, service_type, *, staff=None, channel_code: str = "outreach") -> Communication:
+    """Outreach: invite a beneficiary whose recorded data already meets a service's conditions to
+    apply for it (a message in the outbox, on the beneficiary's timeline)."""
+    name = service_type.name_ar
+    subject = f"دعوة للاستفادة من خدمة {name}"[:200]
+    body = (f"السلام عليكم {beneficiary.full_name}،\n"
+            f"تشير بياناتكم المسجلة لدينا إلى أنكم قد تستوفون شروط خدمة «{name}». "
+            "يسعدنا استقبال طلبكم عبر قنوات التواصل، أو التواصل معنا للاستفسار.")
+    return notify_beneficiary(beneficiary, subject, body, staff=staff, channel_code=channel_code)
+
+
 def delivery_label(value: str) -> str:
     """The delivery note of an outgoing message in words ('sms-failed' → 'SMS: failed')."""
     from flask_babel import gettext as _

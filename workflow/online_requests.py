@@ -251,7 +251,10 @@ def find_for_status(reference: str, phone_last4: str) -> Application | None:
         submission_phone = db.session.scalar(
             db.select(PublicSubmission.contact_phone).where(PublicSubmission.kind == "request",
                                                             PublicSubmission.record_id == application.id)) or ""
-    candidates = [last4(application.beneficiary.phone) if application else "0000", last4(submission_phone)]
+    # A group's or an organisation's request is followed with its contact person's mobile.
+    phone = (application.beneficiary.phone if application.beneficiary else application.contact_phone) \
+        if application else "0000"
+    candidates = [last4(phone), last4(submission_phone)]
     ok = False
     for candidate in candidates:
         # compare_digest on every candidate: no early exit telling which one matched.

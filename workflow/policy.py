@@ -64,6 +64,15 @@ def current_lang() -> str:
         return "ar"
 
 
+def _contact_branches(profile) -> list:
+    """The active branch offices, as contact points, when the policy has branches."""
+    from models.branch import Branch
+
+    if not (profile.features or {}).get("branches"):
+        return []
+    return list(db.session.scalars(db.select(Branch).where(Branch.active.is_(True)).order_by(Branch.name_ar)))
+
+
 def policy_context() -> dict:
     """Everything the /policy page shows, in the reader's language."""
     lang = current_lang()
@@ -80,6 +89,7 @@ def policy_context() -> dict:
         "detailed_goals": [_pick(g, lang) for g in profile.detailed_goals or []],
         "channels": list(db.session.scalars(db.select(Channel).where(Channel.active.is_(True))
                                             .order_by(Channel.sort_order, Channel.id))),
+        "branches": _contact_branches(profile),
         "tools": list(db.session.scalars(db.select(StaffTool).where(StaffTool.active.is_(True))
                                          .order_by(StaffTool.sort_order, StaffTool.id))),
         "steps": [fill_days(_pick(s, lang), days, lang) for s in profile.handling_steps or []],

@@ -19,6 +19,12 @@ from models.reference import Channel, StaffTool
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "data" / "policy_templates"
 
+# What a policy can turn on (the template's "features"; OrganisationProfile.features):
+# branches: branch offices and their representatives (policies 000, 002, 004: the branches channel);
+# community_requests: programme / project requests from groups and organisations (policy 001);
+# outreach: listing eligible beneficiaries who have not asked yet (every policy's general goal).
+FEATURES = ("branches", "community_requests", "outreach")
+
 
 class TemplateError(ValueError):
     pass
@@ -83,6 +89,12 @@ def _sync(model, items: list[dict], extra: tuple[str, ...] = ()) -> None:
             row.active = False
 
 
+def feature_on(name: str) -> bool:
+    """Whether the organisation's policy turns `name` (one of FEATURES) on."""
+    profile = db.session.get(OrganisationProfile, 1)
+    return bool(profile is not None and (profile.features or {}).get(name))
+
+
 def apply_template(key: str, *, include_organisation: bool = False) -> OrganisationProfile:
     """Fill the configuration from a template. The caller commits.
 
@@ -99,6 +111,7 @@ def apply_template(key: str, *, include_organisation: bool = False) -> Organisat
     profile.handling_steps = [dict(s) for s in t["handling_steps"]]
     profile.verification_mechanisms = list(t["verification_mechanisms"])
     profile.eligibility_verification = json.loads(json.dumps(t["eligibility_verification"]))
+    profile.features = {name: bool((t.get("features") or {}).get(name)) for name in FEATURES}
     if include_organisation:
         example = t.get("organisation_example") or {}
         profile.name_ar = example.get("name_ar") or profile.name_ar

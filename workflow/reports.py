@@ -40,6 +40,9 @@ class ReportFilter:
     service_type_id: int | None = None
     channel_id: int | None = None
     region: str = ""
+    branch_id: int | None = None
+    # A branch-scoped staff member's own branches (workflow.branches), whatever they choose.
+    branch_ids: tuple | None = None
 
     @classmethod
     def from_args(cls, args, today: date | None = None) -> "ReportFilter":
@@ -60,12 +63,14 @@ class ReportFilter:
         if "date_from" not in args and "date_to" not in args:
             start = add_months(today.replace(day=1), -11)
             return cls(date_from=start, date_to=today, service_type_id=parse_int("service_type"),
-                       channel_id=parse_int("channel"), region=(args.get("region") or "").strip())
+                       channel_id=parse_int("channel"), region=(args.get("region") or "").strip(),
+                       branch_id=parse_int("branch"))
         date_from, date_to = parse_date("date_from"), parse_date("date_to")
         if date_from and date_to and date_from > date_to:
             date_from, date_to = date_to, date_from
         return cls(date_from=date_from, date_to=date_to, service_type_id=parse_int("service_type"),
-                   channel_id=parse_int("channel"), region=(args.get("region") or "").strip())
+                   channel_id=parse_int("channel"), region=(args.get("region") or "").strip(),
+                   branch_id=parse_int("branch"))
 
     def as_args(self) -> dict:
         return {
@@ -74,6 +79,7 @@ class ReportFilter:
             "service_type": self.service_type_id or "",
             "channel": self.channel_id or "",
             "region": self.region,
+            "branch": self.branch_id or "",
         }
 
     def describe(self) -> str:
@@ -105,6 +111,10 @@ class ReportFilter:
         if self.region:
             clauses.append(Application.beneficiary_id.in_(
                 select(Beneficiary.id).where(Beneficiary.region == self.region)))
+        if self.branch_id:
+            clauses.append(Application.branch_id == self.branch_id)
+        if self.branch_ids is not None:
+            clauses.append(Application.branch_id.in_(self.branch_ids))
         return clauses
 
 
@@ -204,17 +214,20 @@ def _names(model, ids) -> dict:
 
 # ---------------------------------------------------------------- requests
 def requests_per_month(rf: ReportFilter, by: str = "channel") -> dict:
-    """Requests received per month, split by channel or service type.
+    """Requests received per month, split by channel, service type or receiving branch.
 
     {"months": [labels], "series": [{"id", "name", "counts": [...], "total"}], "totals": [...], "total": n}
     """
     column = Application.received_at
     clauses = rf.application_clauses(column)
-    key = Application.channel_id if by == "channel" else Application.service_type_id
+    from models.branch import Branch
+
+    key, model = {"channel": (Application.channel_id, Channel), "branch": (Application.branch_id, Branch)}.get(
+        by, (Application.service_type_id, ServiceType))
     months = _months_for(rf, column, clauses)
     counts = _grouped_by_month(column, key, clauses, months)
     keys = sorted({k for (_, k) in counts}, key=lambda k: (k is None, k or 0))
-    names = _names(Channel if by == "channel" else ServiceType, keys)
+    names = _names(model, keys)
     series = []
     for k in keys:
         values = [counts.get((m.label, k), 0) for m in months]
@@ -370,6 +383,10 @@ def satisfaction(rf: ReportFilter, comments_limit: int = 50) -> dict:
         clauses.append(Response.application_id.in_(
             select(Application.id).join(Beneficiary, Beneficiary.id == Application.beneficiary_id)
             .where(Beneficiary.region == rf.region)))
+    if rf.branch_id or rf.branch_ids is not None:
+        clauses.append(Response.application_id.in_(
+            select(Application.id).where(*ReportFilter(branch_id=rf.branch_id, branch_ids=rf.branch_ids)
+                                         .application_clauses())))
 
     def averages(key):
         return db.session.execute(
@@ -473,7 +490,17 @@ def filter_choices() -> dict:
         "channels": db.session.scalars(select(Channel).order_by(Channel.sort_order, Channel.name_ar)).all(),
         "regions": [r for r in db.session.scalars(
             select(distinct(Beneficiary.region)).where(Beneficiary.region != "").order_by(Beneficiary.region))],
+        "branches": _branches(),
     }
+
+
+def _branches():
+    from models.branch import Branch
+    from workflow.branches import visible_branch_ids
+
+    ids = visible_branch_ids()
+    query = select(Branch).order_by(Branch.name_ar)
+    return db.session.scalars(query if ids is None else query.where(Branch.id.in_(ids))).all()
 
 
 @dataclass
@@ -483,6 +510,7 @@ class Report:
     rf: ReportFilter
     channel: dict = field(default_factory=dict)
     service: dict = field(default_factory=dict)
+    branch: dict = field(default_factory=dict)
     decisions: dict = field(default_factory=dict)
     outcomes: dict = field(default_factory=dict)
     referrals: dict = field(default_factory=dict)
@@ -492,5 +520,6 @@ class Report:
 
 def build_report(rf: ReportFilter) -> Report:
     return Report(rf=rf, channel=requests_per_month(rf, "channel"), service=requests_per_month(rf, "service_type"),
+                  branch=requests_per_month(rf, "branch"),
                   decisions=decision_time(rf), outcomes=outcomes(rf), referrals=referrals(rf),
                   satisfaction=satisfaction(rf), volunteers=volunteers(rf))

@@ -64,3 +64,40 @@
     });
   }
 }());
+
+// A "select all" box of a table of checkboxes (outreach list): data-target names the rows' class.
+(function () {
+  "use strict";
+  var boxes = document.querySelectorAll("input.select-all[data-target]");
+  Array.prototype.forEach.call(boxes, function (box) {
+    box.addEventListener("change", function () {
+      var rows = document.querySelectorAll("input." + box.getAttribute("data-target"));
+      Array.prototype.forEach.call(rows, function (row) { row.checked = box.checked; });
+    });
+  });
+}());
+
+// The request form: show the person's fields or the group's / organisation's fields, as chosen.
+(function () {
+  "use strict";
+  var kind = document.getElementById("applicant_kind");
+  if (!kind) { return; }
+  var community = ["applicant_name", "contact_name", "contact_phone", "registration_no", "expected_beneficiaries"];
+  function group(id) {
+    var field = document.getElementById(id);
+    return field ? field.closest(".form-group") : null;
+  }
+  function update() {
+    var person = kind.value === "person";
+    community.forEach(function (id) {
+      var g = group(id);
+      if (g) { g.hidden = person; }
+    });
+    var reg = group("registration_no");
+    if (reg && !person) { reg.hidden = kind.value !== "organisation"; }
+    var b = group("beneficiary");
+    if (b) { b.hidden = !person; }
+  }
+  kind.addEventListener("change", update);
+  update();
+}());

@@ -599,11 +599,11 @@ def test_communication_needs_subject_and_beneficiary(app, seeded, client, users)
 def test_defaults_are_loaded_once(app):
     from workflow.reference import load_defaults
 
-    assert load_defaults()["channel"] == 8
+    assert load_defaults()["channel"] == 9
     assert load_defaults() == {}
     channels = db.session.scalars(select(Channel).order_by(Channel.sort_order)).all()
     assert [c.code for c in channels] == ["interview", "phone", "social_media", "letters", "assistance_requests",
-                                          "volunteering", "website", "branch_offices"]
+                                          "volunteering", "website", "branch_offices", "outreach"]
     tools = [t.code for t in db.session.scalars(select(StaffTool).order_by(StaffTool.sort_order))]
     assert tools == ["bylaws", "eligibility_regulation", "policies_manual", "request_form", "social_research_guide",
                      "support_policy_guide"]

@@ -117,6 +117,8 @@ def queue_message(event: str, *, beneficiary=None, volunteer=None, application=N
     Without `subject`/`body`, the event's template is rendered with `context`.
     """
     person = beneficiary if beneficiary is not None else volunteer
+    if person is None and application is not None and application.beneficiary is None:
+        person = _ContactPerson(application)  # a group's or an organisation's request: its contact person
     language = message_language()
     context = dict(context or {})
     context.setdefault("name", getattr(person, "full_name", "") or "")
@@ -140,14 +142,29 @@ def queue_message(event: str, *, beneficiary=None, volunteer=None, application=N
         attachment=attachment, attempts=0, next_attempt_at=utcnow(), backend="", provider_message_id="",
         last_error="", staff_id=getattr(staff, "id", None), to_address="")
     _address(message, person)
-    if beneficiary is not None:
+    if beneficiary is not None or isinstance(person, _ContactPerson):
+        # On the beneficiary's timeline, or (a contact person) on the request's.
         message.communication = Communication(
             beneficiary=beneficiary, application_id=getattr(application, "id", None), channel=channel_record,
-            direction=Direction.OUTGOING, subject=subject[:200], summary=body, staff_id=getattr(staff, "id", None))
+            direction=Direction.OUTGOING, subject=subject[:200], summary=body, staff_id=getattr(staff, "id", None),
+            # The branch that had the contact: the request's, else the beneficiary's.
+            branch_id=getattr(application, "branch_id", None) or getattr(beneficiary, "branch_id", None))
         sync_communication(message)
         db.session.add(message.communication)
     db.session.add(message)
     return message
+
+
+class _ContactPerson:
+    """The contact person of a request made by a group or an organisation (no beneficiary record)."""
+
+    preferred_channel = ""
+    messages_opt_out = False
+    email = ""
+
+    def __init__(self, application):
+        self.full_name = application.contact_name or application.applicant or ""
+        self.phone = application.contact_phone or ""
 
 
 def _address(message: OutboxMessage, person) -> None:
