@@ -61,6 +61,9 @@ def create_app(config: dict | None = None) -> Flask:
     from workflow import audit
 
     audit.install()
+    from workflow import followup
+
+    followup.install()  # delivered requests get their follow-ups planned (workflow.events signal)
 
     @login_manager.user_loader
     def load_user(user_id: str):

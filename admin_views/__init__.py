@@ -9,8 +9,11 @@ from admin_views.applications import ApplicationAdmin
 from admin_views.audit import AuditAdmin
 from admin_views.committee import CommitteeSessionAdmin
 from admin_views.dashboard import DashboardListView
+from admin_views.feedback import FeedbackAdmin
 from admin_views.files import FileView
+from admin_views.followup import FollowUpAdmin, FollowUpReportView
 from admin_views.home import HomeView
+from admin_views.improvement import ImprovementActionAdmin
 from admin_views.organisation import OrganisationProfileAdmin, PolicyTemplateView
 from admin_views.privacy import BreachAdmin, PrivacyRequestAdmin, RetentionView, SubjectExportView
 from admin_views.reference import ChannelAdmin, DocumentTypeAdmin, StaffToolAdmin
@@ -32,6 +35,9 @@ from extensions import db
 from models.application import Application
 from models.beneficiary import Beneficiary, Communication, Declaration, DeclarationText, Document
 from models.committee import CommitteeSession
+from models.feedback import Feedback
+from models.followup import FollowUp
+from models.improvement import ImprovementAction
 from models.organisation import OrganisationProfile
 from models.privacy import BreachIncident, PrivacyRequest
 from models.reference import Channel, DocumentType, StaffTool
@@ -72,6 +78,14 @@ def init_admin(app) -> Admin:
                                  endpoint="referral"))
     admin.add_view(CommitteeSessionAdmin(CommitteeSession, db, name=_l("Committee sessions"),
                                          category=_l("Requests"), endpoint="committeesession"))
+    # Follow-up, suggestions and complaints, improvement actions (issue 14, parts 3–5).
+    admin.add_view(FollowUpAdmin(FollowUp, db, name=_l("Follow-ups"), category=_l("Requests"), endpoint="followup"))
+    admin.add_view(FeedbackAdmin(Feedback, db, name=_l("Suggestions and complaints"), category=_l("Requests"),
+                                 endpoint="feedback"))
+    admin.add_view(FollowUpReportView(name=_l("Follow-up report"), category=_l("Reports"),
+                                      endpoint="followup_report", url="/admin/followup-report"))
+    admin.add_view(ImprovementActionAdmin(ImprovementAction, db, name=_l("Improvement actions"),
+                                          category=_l("Reports"), endpoint="improvementaction"))
     admin.add_view(ServiceTypeAdmin(ServiceType, db, name=_l("Service types"), category=_l("Settings"),
                                     endpoint="servicetype"))
     admin.add_view(ChannelAdmin(Channel, db, name=_l("Channels"), category=_l("Settings"), endpoint="channel"))

@@ -100,6 +100,7 @@ class OrganisationProfileAdmin(SecureModelView):
         "general_goal_en", "detailed_goals_ar", "detailed_goals_en", "handling_steps_ar", "handling_steps_en",
         "mechanisms", "verification_steps_ar", "verification_steps_en", "verification_purposes_ar",
         "verification_purposes_en", "board_resolution_no", "board_meeting_no", "board_approval_date",
+        "follow_up_after_days", "follow_up_every_days", "follow_up_times", "feedback_response_days",
     )
     form_extra_fields = _extra_fields()
     form_overrides = {"general_goal_ar": TextAreaField, "general_goal_en": TextAreaField,
@@ -109,6 +110,17 @@ class OrganisationProfileAdmin(SecureModelView):
                                          "validators": [NumberRange(min=1, max=365)]},
         "website": {"validators": [Optional(), _web_address]},
         "board_approval_date": {"description": _l("Gregorian date; the Hijri date is shown next to it.")},
+        # Follow-up after delivery and answering suggestions and complaints (issue 14).
+        "follow_up_after_days": {"label": _l("First follow-up, days after delivery"),
+                                 "validators": [Optional(), NumberRange(min=0, max=3650)]},
+        "follow_up_every_days": {"label": _l("Then every (days)"),
+                                 "validators": [Optional(), NumberRange(min=0, max=3650)]},
+        "follow_up_times": {"label": _l("Number of follow-ups (0: none)"),
+                            "validators": [Optional(), NumberRange(min=0, max=24)],
+                            "description": _l("For service types without a schedule of their own.")},
+        "feedback_response_days": {"label": _l("Working days to answer suggestions and complaints"),
+                                   "validators": [NumberRange(min=1, max=60)],
+                                   "description": _l("Sunday to Thursday; Friday and Saturday are not counted.")},
     }
     column_labels = {
         "name_ar": _l("Name (Arabic)"), "name_en": _l("Name (English)"), "licence_no": _l("Licence number"),
@@ -153,6 +165,16 @@ class OrganisationProfileAdmin(SecureModelView):
         for name in ("general_goal_ar", "general_goal_en"):
             if hasattr(form, name):
                 setattr(model, name, clean_text(getattr(model, name), multiline=True))
+        if hasattr(form, "follow_up_times"):
+            from workflow.errors import WorkflowError
+            from workflow.followup import validate_schedule
+
+            for name in ("follow_up_after_days", "follow_up_every_days", "follow_up_times"):
+                setattr(model, name, getattr(model, name) or 0)
+            try:
+                validate_schedule(model.follow_up_after_days, model.follow_up_every_days, model.follow_up_times)
+            except WorkflowError as exc:
+                raise ValidationError(str(exc)) from None
         upload = getattr(form, "logo_upload", None)
         if upload is not None and upload.data and getattr(upload.data, "filename", ""):
             model.logo = save_upload(upload.data)

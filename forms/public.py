@@ -157,3 +157,33 @@ class StatusForm(FlaskForm):
 
 class SurveyForm(FlaskForm):
     comment = TextAreaField(_l("Comments or suggestions (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+FEEDBACK_KINDS = [("suggestion", _l("Suggestion")), ("complaint", _l("Complaint")), ("praise", _l("Praise"))]
+
+
+def optional_mobile_check(form, field):
+    if not (field.data or "").strip():
+        field.data = ""
+        return
+    mobile_check(form, field)
+
+
+class FeedbackForm(FlaskForm):
+    kind = RadioField(_l("What would you like to send?"), choices=FEEDBACK_KINDS, validators=[InputRequired(REQUIRED)])
+    message = TextAreaField(_l("Your message"), validators=[DataRequired(REQUIRED), Length(min=5, max=4000)])
+    name = StringField(_l("Your name (optional)"), filters=[strip_filter], validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Mobile number, if you would like an answer (optional)"), validators=[optional_mobile_check])
+    email = EmailField(_l("Email (optional)"), filters=[strip_filter],
+                       validators=[Optional(), Email(_l("Enter a valid email address.")), Length(max=255)])
+    reference = StringField(_l("Request reference number (optional)"), filters=[strip_filter],
+                            validators=[Optional(), Length(max=30)])
+    phone_last4 = StringField(_l("Last 4 digits of the mobile number on the request"),
+                              filters=[lambda v: normalize_digits(v) if v else v],
+                              validators=[Optional(), Length(min=4, max=4, message=_l("Enter exactly 4 digits."))])
+    consent = BooleanField(_l("I have read the privacy notice and agree that my data is used to answer my message."),
+                           validators=[DataRequired(_l("Please read and accept the privacy notice."))])
+
+    def validate_phone_last4(self, field):
+        if (self.reference.data or "").strip() and not field.data:
+            raise ValidationError(_l("Enter the last 4 digits of the mobile number on the request."))

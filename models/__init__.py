@@ -11,7 +11,10 @@ from models.beneficiary import (
     HouseholdMember,
 )
 from models.committee import AgendaItem, CommitteeSession, Decision, Outcome
+from models.feedback import Feedback
 from models.files import StoredFile
+from models.followup import FollowUp
+from models.improvement import ImprovementAction
 from models.organisation import OrganisationProfile
 from models.public import PublicSubmission
 from models.privacy import BreachIncident, PrivacyRequest
@@ -24,7 +27,7 @@ from models.volunteer import Volunteer, VolunteerField
 __all__ = [
     "AgendaItem", "Application", "ApplicationEvent", "AuditEntry", "Beneficiary", "BeneficiaryNameWord", "BreachIncident",
     "Channel", "CommitteeSession", "Communication", "Decision", "Declaration", "DeclarationText",
-    "Document", "DocumentType", "EligibilityCriterion", "HouseholdMember", "OrganisationProfile",
+    "Document", "DocumentType", "EligibilityCriterion", "Feedback", "FollowUp", "ImprovementAction", "HouseholdMember", "OrganisationProfile",
     "Outcome", "PrivacyRequest", "PublicSubmission", "ReferenceCounter", "Research", "ServiceType",
     "StaffTool", "Status", "StoredFile", "SurveyAnswer", "SurveyInvitation", "SurveyQuestion",
     "SurveyResponse", "User", "Volunteer", "VolunteerField"

@@ -38,5 +38,11 @@ class OrganisationProfile(db.Model):
     board_approval_date: Mapped[date | None] = mapped_column(Date)
     # How long closed files are kept before anonymisation (years; 0 = keep).
     retention_years: Mapped[int] = mapped_column(Integer, default=0)
+    # Follow-up schedule for service types without their own (times 0: none) (workflow/followup.py).
+    follow_up_after_days: Mapped[int] = mapped_column(Integer, default=0)
+    follow_up_every_days: Mapped[int] = mapped_column(Integer, default=0)
+    follow_up_times: Mapped[int] = mapped_column(Integer, default=0)
+    # Working days (Sunday–Thursday) to answer a suggestion or complaint (workflow/feedback.py).
+    feedback_response_days: Mapped[int] = mapped_column(Integer, default=5)
 
     logo = relationship("StoredFile")
