@@ -184,6 +184,11 @@ class FeedbackForm(FlaskForm):
     consent = BooleanField(_l("I have read the privacy notice and agree that my data is used to answer my message."),
                            validators=[DataRequired(_l("Please read and accept the privacy notice."))])
 
-    def validate_phone_last4(self, field):
-        if (self.reference.data or "").strip() and not field.data:
-            raise ValidationError(_l("Enter the last 4 digits of the mobile number on the request."))
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # A reference needs the digits (Optional() on the digits field stops its own validators).
+        if (self.reference.data or "").strip() and not self.phone_last4.data:
+            self.phone_last4.errors = [*self.phone_last4.errors,
+                                       _l("Enter the last 4 digits of the mobile number on the request.")]
+            valid = False
+        return valid
