@@ -119,7 +119,7 @@ class OrganisationProfileAdmin(SecureModelView):
                             "validators": [Optional(), NumberRange(min=0, max=24)],
                             "description": _l("For service types without a schedule of their own.")},
         "feedback_response_days": {"label": _l("Working days to answer suggestions and complaints"),
-                                   "validators": [NumberRange(min=1, max=60)],
+                                   "validators": [Optional(), NumberRange(min=1, max=60)],
                                    "description": _l("Sunday to Thursday; Friday and Saturday are not counted.")},
     }
     column_labels = {
@@ -171,6 +171,7 @@ class OrganisationProfileAdmin(SecureModelView):
 
             for name in ("follow_up_after_days", "follow_up_every_days", "follow_up_times"):
                 setattr(model, name, getattr(model, name) or 0)
+            model.feedback_response_days = model.feedback_response_days or 5
             try:
                 validate_schedule(model.follow_up_after_days, model.follow_up_every_days, model.follow_up_times)
             except WorkflowError as exc:

@@ -169,3 +169,17 @@ def test_report_counts_served_followed_up_results_and_satisfaction(app, users):
     # Only the service type chosen.
     only_rent = followup.report(ReportFilter(date_from=today, date_to=today, service_type_id=rent.id), today)
     assert [r["name"] for r in only_rent["rows"]] == ["إيجار"]
+
+
+@pytest.mark.parametrize("key, times", [("dawa", 3), ("food_preservation", 0), ("health_care", 0),
+                                        ("child_development", 0), ("endowment", 0)])
+def test_policy_templates_turn_on_what_their_policy_names(app, users, key, times):
+    """Only 001 (dawa) names continuous follow-up; every policy names suggestions (5 working days)."""
+    from workflow.policy_templates import apply_template
+
+    profile = apply_template(key)
+    assert profile.follow_up_times == times and profile.feedback_response_days == 5
+    if times:
+        assert (profile.follow_up_after_days, profile.follow_up_every_days) == (7, 30)
+    application = _delivered(users, f.service_type())
+    assert len(_plans(application)) == times
