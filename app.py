@@ -68,6 +68,9 @@ def create_app(config: dict | None = None) -> Flask:
     from workflow.messaging import events as message_events
 
     message_events.install()  # state changes write their messages into the outbox
+    from workflow import followup
+
+    followup.install()  # delivered requests get their follow-ups planned (workflow.events signal)
 
     @login_manager.user_loader
     def load_user(user_id: str):

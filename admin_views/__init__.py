@@ -11,8 +11,11 @@ from admin_views.audit import AuditAdmin
 from admin_views.branches import BranchAdmin
 from admin_views.committee import CommitteeSessionAdmin
 from admin_views.dashboard import DashboardListView
+from admin_views.feedback import FeedbackAdmin
 from admin_views.files import FileView
+from admin_views.followup import FollowUpAdmin, FollowUpReportView
 from admin_views.home import HomeView
+from admin_views.improvement import ImprovementActionAdmin
 from admin_views.organisation import OrganisationProfileAdmin, PolicyTemplateView
 from admin_views.outbox import MessagePreferencesView, MessageTemplateAdmin, OutboxAdmin
 from admin_views.privacy import BreachAdmin, PrivacyRequestAdmin, RetentionView, SubjectExportView
@@ -36,6 +39,9 @@ from models.application import Application
 from models.branch import Branch
 from models.beneficiary import Beneficiary, Communication, Declaration, DeclarationText, Document
 from models.committee import CommitteeSession
+from models.feedback import Feedback
+from models.followup import FollowUp
+from models.improvement import ImprovementAction
 from models.organisation import OrganisationProfile
 from models.outbox import MessageTemplate, OutboxMessage
 from models.privacy import BreachIncident, PrivacyRequest
@@ -83,6 +89,14 @@ def init_admin(app) -> Admin:
                                 url="/admin/outreach"))
     admin.add_view(CommitteeSessionAdmin(CommitteeSession, db, name=_l("Committee sessions"),
                                          category=_l("Requests"), endpoint="committeesession"))
+    # Follow-up, suggestions and complaints, improvement actions (issue 14, parts 3–5).
+    admin.add_view(FollowUpAdmin(FollowUp, db, name=_l("Follow-ups"), category=_l("Requests"), endpoint="followup"))
+    admin.add_view(FeedbackAdmin(Feedback, db, name=_l("Suggestions and complaints"), category=_l("Requests"),
+                                 endpoint="feedback"))
+    admin.add_view(FollowUpReportView(name=_l("Follow-up report"), category=_l("Reports"),
+                                      endpoint="followup_report", url="/admin/followup-report"))
+    admin.add_view(ImprovementActionAdmin(ImprovementAction, db, name=_l("Improvement actions"),
+                                          category=_l("Reports"), endpoint="improvementaction"))
     admin.add_view(ServiceTypeAdmin(ServiceType, db, name=_l("Service types"), category=_l("Settings"),
                                     endpoint="servicetype"))
     admin.add_view(BranchAdmin(Branch, db, name=_l("Branch offices"), category=_l("Settings"), endpoint="branch"))

@@ -101,6 +101,7 @@ class OrganisationProfileAdmin(SecureModelView):
         "mechanisms", "verification_steps_ar", "verification_steps_en", "verification_purposes_ar",
         "verification_purposes_en", "board_resolution_no", "board_meeting_no", "board_approval_date",
         "message_channel", "sms_sender",
+        "follow_up_after_days", "follow_up_every_days", "follow_up_times", "feedback_response_days",
     )
     form_extra_fields = _extra_fields()
     form_overrides = {"general_goal_ar": TextAreaField, "general_goal_en": TextAreaField,
@@ -117,6 +118,17 @@ class OrganisationProfileAdmin(SecureModelView):
         "sms_sender": {"label": _l("SMS sender name"), "validators": [Optional(), Regexp(
             r"^[A-Za-z0-9 .-]{1,11}$", message=_l("Up to 11 Latin letters or digits, as registered with the "
                                                   "SMS gateway."))]},
+        # Follow-up after delivery and answering suggestions and complaints (issue 14).
+        "follow_up_after_days": {"label": _l("First follow-up, days after delivery"),
+                                 "validators": [Optional(), NumberRange(min=0, max=3650)]},
+        "follow_up_every_days": {"label": _l("Then every (days)"),
+                                 "validators": [Optional(), NumberRange(min=0, max=3650)]},
+        "follow_up_times": {"label": _l("Number of follow-ups (0: none)"),
+                            "validators": [Optional(), NumberRange(min=0, max=24)],
+                            "description": _l("For service types without a schedule of their own.")},
+        "feedback_response_days": {"label": _l("Working days to answer suggestions and complaints"),
+                                   "validators": [Optional(), NumberRange(min=1, max=60)],
+                                   "description": _l("Sunday to Thursday; Friday and Saturday are not counted.")},
     }
     column_labels = {
         "name_ar": _l("Name (Arabic)"), "name_en": _l("Name (English)"), "licence_no": _l("Licence number"),
@@ -165,6 +177,17 @@ class OrganisationProfileAdmin(SecureModelView):
         for name in ("general_goal_ar", "general_goal_en"):
             if hasattr(form, name):
                 setattr(model, name, clean_text(getattr(model, name), multiline=True))
+        if hasattr(form, "follow_up_times"):
+            from workflow.errors import WorkflowError
+            from workflow.followup import validate_schedule
+
+            for name in ("follow_up_after_days", "follow_up_every_days", "follow_up_times"):
+                setattr(model, name, getattr(model, name) or 0)
+            model.feedback_response_days = model.feedback_response_days or 5
+            try:
+                validate_schedule(model.follow_up_after_days, model.follow_up_every_days, model.follow_up_times)
+            except WorkflowError as exc:
+                raise ValidationError(str(exc)) from None
         upload = getattr(form, "logo_upload", None)
         if upload is not None and upload.data and getattr(upload.data, "filename", ""):
             model.logo = save_upload(upload.data)

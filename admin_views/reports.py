@@ -16,7 +16,7 @@ from admin_views.base import SecureView
 from admin_views.charts import horizontal_bars, stacked_columns
 from workflow.audit import record_access
 from workflow.dates import dual_date
-from workflow.reports import ReportFilter, build_report, filter_choices
+from workflow.reports import ReportFilter, build_report, filter_choices, share
 from workflow.roles import REPORT_ROLES
 from workflow.spreadsheet import export_cell
 from workflow.volunteers import STATUS_LABELS as VOLUNTEER_STATUS_LABELS
@@ -94,6 +94,36 @@ def report_tables(report) -> list[dict]:
                             for x in v["by_status"]]})
     tables.append({"key": "volunteer_fields", "title": _("Volunteers by field"),
                    "headers": [_("Field"), _("Volunteers")], "rows": [[x["name"], x["count"]] for x in v["by_field"]]})
+    tables.extend(care_tables(report))
+    return tables
+
+
+def care_tables(report) -> list[dict]:
+    """Follow-up, suggestions and complaints, improvement actions (issue 14)."""
+    from admin_views.followup import report_table
+    from workflow import feedback, improvement
+
+    tables = [report_table(report.followup)]
+    f = report.feedback
+    tables.append({"key": "feedback", "title": _("Suggestions and complaints"),
+                   "headers": [_("Kind"), _("Received"), _("Answered"), _("Overdue now")],
+                   "rows": [[str(feedback.KIND_LABELS[x["kind"]]), x["received"], x["answered"], x["overdue"]]
+                            for x in f["kinds"]] + [[_("Total"), f["received"], f["answered"], f["overdue"]]]})
+    tables.append({"key": "feedback_deadline", "title": _("Answered within the deadline"),
+                   "headers": [_("Measure"), _("Value")],
+                   "rows": [[_("Answered within the deadline"), f["answered_in_time"]],
+                            [_("Share answered within the deadline (%)"), _num(share(f["answered_in_time"],
+                                                                                       f["answered"]))]]})
+    for key, title, actions in (("improvement_taken", _("Improvement actions taken"), report.improvement["taken"]),
+                                ("improvement_open", _("Improvement actions under way"), report.improvement["open"])):
+        tables.append({"key": key, "title": title,
+                       "headers": [_("Finding"), _("Decision or recommendation"), _("Service type"), _("Owner"),
+                                   _("Due on"), _("Status"), _("Completed on"), _("What was done")],
+                       "rows": [[a.finding, f"{improvement.KIND_LABELS.get(a.kind, a.kind)}: {a.decision}",
+                                 str(a.service_type) if a.service_type else "", a.owner.full_name if a.owner else "",
+                                 dual_date(a.due_on) if a.due_on else "",
+                                 str(improvement.STATUS_LABELS.get(a.status, a.status)),
+                                 dual_date(a.completed_on) if a.completed_on else "", a.result] for a in actions]})
     return tables
 
 

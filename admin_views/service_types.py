@@ -91,6 +91,7 @@ class ServiceTypeAdmin(SecureModelView):
     column_formatters_export = {"verification_mechanisms": _mechanisms,
                                 "criteria": lambda v, c, m, n: "; ".join(str(x) for x in m.criteria)}
     form_columns = ("name_ar", "name_en", "description", "active", "decision_period_days", "cooldown_days",
+                    "follow_up_after_days", "follow_up_every_days", "follow_up_times",
                     "verification_mechanisms", "required_document_types", "criteria")
     form_overrides = {"verification_mechanisms": SelectMultipleField}
     form_args = {
@@ -109,6 +110,13 @@ class ServiceTypeAdmin(SecureModelView):
             "description": _l("Days before the same beneficiary can receive this service again (0: none)."),
         },
         "required_document_types": {"label": _l("Required documents")},
+        # Follow-up after delivery (workflow/followup.py).
+        "follow_up_after_days": {"label": _l("First follow-up, days after delivery"),
+                                 "validators": [Optional(), NumberRange(min=0, max=3650)]},
+        "follow_up_every_days": {"label": _l("Then every (days)"),
+                                 "validators": [Optional(), NumberRange(min=0, max=3650)]},
+        "follow_up_times": {"label": _l("Number of follow-ups"), "validators": [Optional(), NumberRange(min=0, max=24)],
+                            "description": _l("Empty: the organisation's schedule. 0: no follow-up for this service.")},
     }
     inline_models = (CriterionInline(EligibilityCriterion),)
 
@@ -125,6 +133,13 @@ class ServiceTypeAdmin(SecureModelView):
                                          if m in VerificationMechanism.ALL]
         if model.cooldown_days is None:
             model.cooldown_days = 0
+        from workflow.errors import WorkflowError
+        from workflow.followup import validate_schedule
+
+        try:
+            validate_schedule(model.follow_up_after_days, model.follow_up_every_days, model.follow_up_times)
+        except WorkflowError as exc:
+            raise ValidationError(str(exc)) from None
         for criterion in model.criteria:
             try:
                 validate_criterion(criterion.field, criterion.operator, criterion.value)

@@ -48,7 +48,12 @@ class SurveyResultsView(SecureView):
         ]
         tables = [(label, surveys.results(key, start, end)) for key, label in groupings]
         comments = surveys.recent_comments()
+        from workflow.roles import ADMIN_OFFICER
+        from admin_views.base import role_in
+
+        # Acting on the results (policy 001): the register, and a new action prefilled from a question.
         return self.render("admin/survey_results.html", tables=tables, comments=comments,
-                           start=start_day, end=end_day, overview=tables[0][1])
+                           start=start_day, end=end_day, overview=tables[0][1],
+                           can_act=role_in(ADMIN_OFFICER), period={"start": start_day or "", "end": end_day or ""})
 
 

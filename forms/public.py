@@ -158,3 +158,38 @@ class StatusForm(CleanFlaskForm):
 
 class SurveyForm(CleanFlaskForm):
     comment = TextAreaField(_l("Comments or suggestions (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+FEEDBACK_KINDS = [("suggestion", _l("Suggestion")), ("complaint", _l("Complaint")), ("praise", _l("Praise"))]
+
+
+def optional_mobile_check(form, field):
+    if not (field.data or "").strip():
+        field.data = ""
+        return
+    mobile_check(form, field)
+
+
+class FeedbackForm(FlaskForm):
+    kind = RadioField(_l("What would you like to send?"), choices=FEEDBACK_KINDS, validators=[InputRequired(REQUIRED)])
+    message = TextAreaField(_l("Your message"), validators=[DataRequired(REQUIRED), Length(min=5, max=4000)])
+    name = StringField(_l("Your name (optional)"), filters=[strip_filter], validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Mobile number, if you would like an answer (optional)"), validators=[optional_mobile_check])
+    email = EmailField(_l("Email (optional)"), filters=[strip_filter],
+                       validators=[Optional(), Email(_l("Enter a valid email address.")), Length(max=255)])
+    reference = StringField(_l("Request reference number (optional)"), filters=[strip_filter],
+                            validators=[Optional(), Length(max=30)])
+    phone_last4 = StringField(_l("Last 4 digits of the mobile number on the request"),
+                              filters=[lambda v: normalize_digits(v) if v else v],
+                              validators=[Optional(), Length(min=4, max=4, message=_l("Enter exactly 4 digits."))])
+    consent = BooleanField(_l("I have read the privacy notice and agree that my data is used to answer my message."),
+                           validators=[DataRequired(_l("Please read and accept the privacy notice."))])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # A reference needs the digits (Optional() on the digits field stops its own validators).
+        if (self.reference.data or "").strip() and not self.phone_last4.data:
+            self.phone_last4.errors = [*self.phone_last4.errors,
+                                       _l("Enter the last 4 digits of the mobile number on the request.")]
+            valid = False
+        return valid

@@ -12,7 +12,10 @@ from models.beneficiary import (
 )
 from models.branch import Branch, BranchRepresentative, user_branch
 from models.committee import AgendaItem, CommitteeSession, Decision, Outcome
+from models.feedback import Feedback
 from models.files import StoredFile
+from models.followup import FollowUp
+from models.improvement import ImprovementAction
 from models.organisation import OrganisationProfile
 from models.outbox import MessageTemplate, OutboxMessage
 from models.public import PublicSubmission
@@ -26,9 +29,9 @@ from models.volunteer import Volunteer, VolunteerField
 __all__ = [
     "AgendaItem", "Application", "Branch", "BranchRepresentative", "ApplicationEvent", "AuditEntry", "Beneficiary", "BeneficiaryNameWord", "BreachIncident",
     "Channel", "CommitteeSession", "Communication", "Decision", "Declaration", "DeclarationText",
-    "Document", "DocumentType", "EligibilityCriterion", "HouseholdMember", "MessageTemplate", "OrganisationProfile",
-    "Outcome", "OutboxMessage", "PrivacyRequest", "PublicSubmission", "RecoveryCode", "ReferenceCounter", "Research",
-    "ServiceType",
+    "Document", "DocumentType", "EligibilityCriterion", "Feedback", "FollowUp", "HouseholdMember", "ImprovementAction",
+    "MessageTemplate", "OrganisationProfile", "Outcome", "OutboxMessage", "PrivacyRequest", "PublicSubmission",
+    "RecoveryCode", "ReferenceCounter", "Research", "ServiceType",
     "StaffTool", "Status", "StoredFile", "SurveyAnswer", "SurveyInvitation", "SurveyQuestion",
     "SurveyResponse", "User", "UserSession", "Volunteer", "VolunteerField"
 ]

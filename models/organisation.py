@@ -49,5 +49,11 @@ class OrganisationProfile(db.Model):
     # What the organisation's policy turns on (workflow.policy_templates.FEATURES): branches,
     # community_requests (programme requests from groups and organisations), outreach.
     features: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Follow-up schedule for service types without their own (times 0: none) (workflow/followup.py).
+    follow_up_after_days: Mapped[int] = mapped_column(Integer, default=0)
+    follow_up_every_days: Mapped[int] = mapped_column(Integer, default=0)
+    follow_up_times: Mapped[int] = mapped_column(Integer, default=0)
+    # Working days (Sunday–Thursday) to answer a suggestion or complaint (workflow/feedback.py).
+    feedback_response_days: Mapped[int] = mapped_column(Integer, default=5)
 
     logo = relationship("StoredFile")

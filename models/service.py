@@ -38,6 +38,11 @@ class ServiceType(Bilingual, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
+    # Follow-up after delivery: first after N days, then every M days, K in all (workflow/followup.py).
+    # follow_up_times None: the organisation profile's schedule applies; 0: no follow-up.
+    follow_up_after_days: Mapped[int | None] = mapped_column(Integer)
+    follow_up_every_days: Mapped[int | None] = mapped_column(Integer)
+    follow_up_times: Mapped[int | None] = mapped_column(Integer)
 
     required_document_types = relationship("DocumentType", secondary=service_type_required_document,
                                            order_by="DocumentType.sort_order")

@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db, limiter
-from forms.public import RequestForm, StatusForm, SurveyForm, VolunteerForm
+from forms.public import FeedbackForm, RequestForm, StatusForm, SurveyForm, VolunteerForm
 from models.application import Application, Status
 from models.organisation import OrganisationProfile
 from models.reference import DocumentType
 from models.service import ServiceType
 from models.volunteer import VolunteerFieldKind
 from public import bp
+from workflow import feedback as feedback_rules
 from workflow import online_requests, surveys, volunteers
 from workflow.applications import decision_period_for
 from workflow.policy import current_lang, period_phrase, policy_context
@@ -275,6 +276,44 @@ def survey(token: str):
 @bp.route("/survey/thanks")
 def survey_thanks():
     return render_template("public/survey_thanks.html")
+
+
+# -- suggestions, complaints and praise -------------------------------------------------
+
+@bp.route("/feedback", methods=["GET", "POST"])
+@rate_limited
+def feedback():
+    form = FeedbackForm()
+    if request.method == "GET":
+        return render_template("public/feedback.html", form=form, form_token=issue_token("feedback"))
+    check, nonce = check_submission("feedback")
+    valid = form.validate_on_submit()
+    if check != FormCheck.OK:
+        flash(_protection_message(check), "error")
+        return render_template("public/feedback.html", form=form, form_token=_form_token("feedback", check)), 400
+    if valid:
+        outcome, item = feedback_rules.submit_feedback(
+            nonce=nonce, ip=client_ip(), kind=form.kind.data, message=form.message.data, name=form.name.data or "",
+            phone=form.phone.data or "", email=form.email.data or "", reference=form.reference.data or "",
+            phone_last4=form.phone_last4.data or "")
+        if outcome == feedback_rules.Outcome.NOT_FOUND:
+            form.reference.errors.append(_("We found no request with this reference number and these digits. "
+                                           "Check both, or leave the reference empty."))
+        else:
+            if item is not None:
+                session["public_feedback"] = item.id
+            return redirect(url_for("public.feedback_done"), 303)
+    return render_template("public/feedback.html", form=form, form_token=_form_token("feedback", check)), 400
+
+
+@bp.route("/feedback/thanks")
+def feedback_done():
+    from models.feedback import Feedback
+
+    item_id = session.get("public_feedback")
+    item = db.session.get(Feedback, item_id) if isinstance(item_id, int) else None
+    return render_template("public/feedback_done.html", item=item,
+                           days=feedback_rules.response_days())
 
 
 # -- the published policy -------------------------------------------------------------

@@ -127,7 +127,25 @@ def officer_panel(user, today=None) -> dict:
         "due_week": list_count("my_due_week", user, today=today),
         "incomplete": list_count("my_incomplete", user, today=today),
         "followups": list_count("my_followups", user, today=today),
+        **_care_counts(user, today),
     }
+
+
+def _care_counts(user, today=None) -> dict:
+    """Planned follow-ups after delivery (overdue ones are the officer's) and complaints past
+    their response deadline (escalated to everyone who answers them) (issue 14)."""
+    from workflow import feedback, followup
+
+    today = today or local_today()
+    mine = followup.officer_counts(user, today)
+    return {"followups_planned_due": mine["due"], "followups_overdue": mine["overdue"],
+            "complaints_overdue": feedback.overdue_complaints(today)}
+
+
+def _overdue_complaints(today) -> int:
+    from workflow import feedback
+
+    return feedback.overdue_complaints(today)
 
 
 def specialist_panel(user, today=None, limit: int = 10) -> dict:
@@ -176,6 +194,8 @@ def board_panel(user, today=None) -> dict:
         "median_days_90": times["median_days"],
         "within_share_90": times["within_period_share"],
         "accepted_share_90": accepted["share"],
+        # Escalation to the administrator (the viewer cannot open the register).
+        "complaints_overdue": _overdue_complaints(today) if user.role == Role.ADMIN.value else None,
         "month_filter": month.as_args(),
         "quarter_filter": quarter.as_args(),
         "by_branch": open_by_branch(user),

@@ -112,6 +112,12 @@ def apply_template(key: str, *, include_organisation: bool = False) -> Organisat
     profile.verification_mechanisms = list(t["verification_mechanisms"])
     profile.eligibility_verification = json.loads(json.dumps(t["eligibility_verification"]))
     profile.features = {name: bool((t.get("features") or {}).get(name)) for name in FEATURES}
+    # Continuous follow-up where the policy names it (001); suggestions and complaints in every policy.
+    follow_up = t.get("follow_up") or {}
+    profile.follow_up_after_days = int(follow_up.get("after_days") or 0)
+    profile.follow_up_every_days = int(follow_up.get("every_days") or 0)
+    profile.follow_up_times = int(follow_up.get("times") or 0)
+    profile.feedback_response_days = int(t.get("feedback_response_days") or 5)
     if include_organisation:
         example = t.get("organisation_example") or {}
         profile.name_ar = example.get("name_ar") or profile.name_ar

@@ -516,10 +516,19 @@ class Report:
     referrals: dict = field(default_factory=dict)
     satisfaction: dict | None = None
     volunteers: dict | None = None
+    # Issue 14: follow-up after delivery, suggestions and complaints, improvement actions.
+    followup: dict | None = None
+    feedback: dict | None = None
+    improvement: dict | None = None
 
 
 def build_report(rf: ReportFilter) -> Report:
+    from workflow import feedback, followup, improvement
+
+    today = local_today()
     return Report(rf=rf, channel=requests_per_month(rf, "channel"), service=requests_per_month(rf, "service_type"),
                   branch=requests_per_month(rf, "branch"),
                   decisions=decision_time(rf), outcomes=outcomes(rf), referrals=referrals(rf),
-                  satisfaction=satisfaction(rf), volunteers=volunteers(rf))
+                  satisfaction=satisfaction(rf), volunteers=volunteers(rf),
+                  followup=followup.report(rf, today), feedback=feedback.counts(rf, today),
+                  improvement=improvement.for_report(rf))

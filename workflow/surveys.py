@@ -183,6 +183,7 @@ def results(group: str, start=None, end=None) -> dict:
     groups = []
     for key, count in sorted(counts.items(), key=lambda kv: -kv[1]):
         groups.append({
+            "id": key,
             "name": names.get(key) or str(_l("Not recorded")),
             "responses": count,
             "average": round(overall.get(key, (0, 0))[0], 2),

@@ -115,6 +115,15 @@ EXPECTED = {
     # A signed declaration is never edited; a wrong one is removed by an admin and recorded again.
     "declaration": {"read": set(ROLES), "create": {"admin", "officer"}, "edit": set(), "delete": {"admin"},
                     "export": {"admin", "officer", "committee", "viewer"}},
+    # Issue 14: follow-ups are planned on delivery and recorded by the office; the feedback register
+    # comes from the public form; the board reads the improvement actions the office records.
+    "followup": {"read": {"admin", "officer"}, "create": set(), "edit": {"admin", "officer"}, "delete": set(),
+                 "export": {"admin", "officer"}},
+    "feedback": {"read": {"admin", "officer"}, "create": set(), "edit": {"admin", "officer"}, "delete": set(),
+                 "export": {"admin", "officer"}},
+    "improvementaction": {"read": {"admin", "officer", "committee", "viewer"}, "create": {"admin", "officer"},
+                          "edit": {"admin", "officer"}, "delete": {"admin"},
+                          "export": {"admin", "officer", "committee", "viewer"}},
     # Reference lists: everyone reads them, the admin configures them.
     "declarationtext": {"read": set(ROLES), "create": {"admin"}, "edit": {"admin"}, "delete": set(),
                         "export": set()},
@@ -142,6 +151,10 @@ EXPECTED_PAGES = {
     "/admin/survey-results/": {"admin", "officer", "committee", "viewer"},
     "/admin/policy-templates/": {"admin"},
     "/admin/beneficiary-import/": {"admin"},
+    "/admin/followup-report/": {"admin", "officer", "committee", "viewer"},
+    "/admin/followup-report/print": {"admin", "officer", "committee", "viewer"},
+    "/admin/followup-report/export.csv": {"admin", "officer", "committee", "viewer"},
+    "/admin/followup-report/export.xlsx": {"admin", "officer", "committee", "viewer"},
 }
 
 

@@ -36,6 +36,7 @@ def _forms(catalogue, survey_token):
         ("/volunteer", volunteer_data()),
         ("/request", request_data(catalogue)),
         ("/status", {"reference": "REQ-1447-000001", "phone_last4": "8821"}),
+        ("/feedback", {"kind": "suggestion", "message": "اقتراح بتمديد ساعات الاستقبال", "consent": "y"}),
         (f"/survey/{survey_token}", {"comment": "no rating given"}),  # re-rendered, link stays usable
     ]
 
