@@ -63,6 +63,15 @@ def get_profile(create: bool = True) -> OrganisationProfile:
     return profile
 
 
+def deciding_body(lang: str = "ar") -> str:
+    """The configured deciding body («الإدارة المختصة», «لجنة البحث الاجتماعي»…), for every text
+    that names who decides; the model's default only when nothing is configured."""
+    profile = db.session.get(OrganisationProfile, 1)
+    if lang == "en":
+        return (profile.committee_name_en if profile else "") or "The competent committee"
+    return (profile.committee_name_ar if profile else "") or "اللجنة المختصة"
+
+
 def _sync(model, items: list[dict], extra: tuple[str, ...] = ()) -> None:
     """Template rows become active in the template's order; others are deactivated, never deleted
     (past requests still point at them)."""

@@ -37,6 +37,7 @@ from workflow.errors import (
     WorkflowError,
 )
 from workflow.notify import notify_beneficiary
+from workflow.policy_templates import deciding_body
 from workflow.roles import Role
 
 __all__ = [
@@ -363,9 +364,10 @@ def _notify_decision(application: Application, decision: Decision, actor) -> Non
     b = application.beneficiary
     service = application.service_type.name_ar
     greeting = f"السلام عليكم {b.full_name}،\n"
+    body_name = deciding_body("ar")
     if decision.outcome == Outcome.ACCEPT:
         subject = f"الموافقة على طلبكم رقم {application.reference}"
-        body = (greeting + f"يسرنا إبلاغكم بموافقة اللجنة المختصة على طلبكم رقم {application.reference} ({service})"
+        body = (greeting + f"يسرنا إبلاغكم بموافقة {body_name} على طلبكم رقم {application.reference} ({service})"
                 + (f"، والمعتمد: {decision.granted}" if decision.granted else "") +
                 ".\nسنتواصل معكم لتسليم الخدمة.")
     elif decision.outcome == Outcome.REJECT:
@@ -374,7 +376,7 @@ def _notify_decision(application: Application, decision: Decision, actor) -> Non
                 f"السبب: {decision.reason}\nيسعدنا استقبال استفساركم عبر قنوات التواصل.")
     else:
         subject = f"تأجيل النظر في طلبكم رقم {application.reference}"
-        body = (greeting + f"قررت اللجنة المختصة تأجيل النظر في طلبكم رقم {application.reference} ({service}) "
+        body = (greeting + f"صدر قرار {body_name} بتأجيل النظر في طلبكم رقم {application.reference} ({service}) "
                 f"إلى جلسة لاحقة.\nالسبب: {decision.reason}")
     with force_locale("ar"):  # the beneficiary reads Arabic, whatever the staff member's language
         body += f"\nتاريخ القرار: {dual_date(decision.recorded_at)}"
