@@ -56,6 +56,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from admin_views.lookups import default_ajax_refs
+from forms.dates import DateField, LocalDateTimeField
 from admin_views.performance import (
     capped_count,
     count_cap,
@@ -129,9 +130,15 @@ class AdminForm(FlaskForm):
 class AppModelConverter(AdminModelConverter):
     """Form fields for our own column types."""
 
+    # One date input everywhere (the browser's own, with the Hijri beside it) and times in the
+    # organisation's time zone: forms/dates.py.
     @converts("UTCDateTime")
     def convert_utc_datetime(self, field_args, **extra):
-        return self.convert_datetime(field_args, **extra)
+        return LocalDateTimeField(**field_args)
+
+    @converts("Date")
+    def convert_date(self, field_args, **extra):
+        return DateField(**field_args)
 
 
 class AppFilterConverter(FilterConverter):

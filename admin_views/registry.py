@@ -20,12 +20,13 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
 from admin_views.base import SecureModelView, role_in
 from admin_views.lookups import BeneficiaryLoader
 from extensions import db
+from forms.dates import DateField
 from forms.registry import (
     BeneficiaryForm,
     LazyChoicesSelectField,
@@ -961,16 +962,13 @@ class CommunicationAdmin(RefreshFilters, SecureModelView):
 
     def create_form(self, obj=None):
         form = self._choices(super().create_form(obj))
-        if request.method == "GET":
-            form.at.data = form.at.data or to_local(utcnow()).replace(second=0, microsecond=0, tzinfo=None)
+        if request.method == "GET":  # now, shown in local time by the field (forms/dates.py)
+            form.at.data = utcnow().replace(second=0, microsecond=0)
         _prefill_beneficiary(form)
         return form
 
     def edit_form(self, obj=None):
         form = self._choices(super().edit_form(obj))
-        if request.method == "GET" and obj is not None and obj.at is not None:
-            # Shown (and typed back) in the organisation's local time, like on the create form.
-            form.at.data = to_local(obj.at).replace(tzinfo=None)
         return form
 
     def validate_form(self, form):

@@ -7,11 +7,12 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, EmailField, FieldList, Form, FormField, RadioField,
+from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from forms.dates import DateField
 from workflow.files import sniff_upload
 from workflow.identity import normalize_digits, validate_national_id
 from workflow.phones import normalize_saudi_mobile

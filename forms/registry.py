@@ -11,10 +11,11 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms import DateField, FileField, SelectField, StringField, TextAreaField
+from wtforms import FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import FileInput
 
+from forms.dates import DateField
 from admin_views.base import AdminForm
 from models.beneficiary import Gender, MaritalStatus
 from workflow.registry import (

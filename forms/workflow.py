@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, MultipleFileField, RadioField, SelectField, TextAreaField
+from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from forms.dates import DateField
 
 
 class ActionForm(FlaskForm):

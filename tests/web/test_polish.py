@@ -57,3 +57,102 @@ def test_preview_lists_what_will_change_and_changes_nothing(client, users):
     db.session.expire_all()
     assert db.session.get(OrganisationProfile, 1).licence_no == "05057"  # nothing applied yet
     assert client.get("/admin/policy-templates/?preview=nope").status_code == 302
+
+
+BENEFICIARY = {"national_id": "1058529940", "first_name": "أحمد", "father_name": "محمد", "grandfather_name": "علي",
+               "family_name": "الغامدي", "gender": "male", "birth_date": "1985-03-01", "nationality": "SA",
+               "phone": "0551138821", "email": "", "region": "riyadh", "city": "الرياض", "district": "",
+               "address": "", "marital_status": "married", "monthly_income": "3000", "notes": ""}
+
+
+@pytest.fixture
+def seeded(app):
+    from workflow.reference import load_defaults
+
+    load_defaults()
+
+
+def _post_beneficiary(client, **changes):
+    token = csrf_token(_html(client.get("/admin/beneficiary/new/")))
+    return client.post("/admin/beneficiary/new/", data={**BENEFICIARY, **changes, "csrf_token": token},
+                       content_type="multipart/form-data")
+
+
+# -- 1. times are typed and pre-filled in the organisation's time zone, kept in UTC --------------
+def test_new_communication_prefills_local_time_and_stores_utc(client, users, seeded):
+    from models.beneficiary import Beneficiary, Communication
+    from models.types import utcnow
+    from workflow.dates import to_local
+
+    login(client, "officer@example.org")
+    assert _post_beneficiary(client).status_code == 302
+    person = db.session.scalar(db.select(Beneficiary))
+    before = to_local(utcnow()).strftime("%Y-%m-%dT%H:")
+    form = _html(client.get(f"/admin/communication/new/?beneficiary_id={person.id}"))
+    after = to_local(utcnow()).strftime("%Y-%m-%dT%H:")
+    value = re.search(r'<input[^>]*name="at"[^>]*>', form).group(0)
+    assert 'type="datetime-local"' in value and 'dir="ltr"' in value
+    assert f'value="{before}' in value or f'value="{after}' in value  # Riyadh time, not UTC
+    response = client.post(f"/admin/communication/new/?beneficiary_id={person.id}", data={
+        "csrf_token": csrf_token(form), "beneficiary": str(person.id), "direction": "incoming",
+        "subject": "اتصال", "at": "2025-09-15T13:17"})
+    assert response.status_code == 302
+    comm = db.session.scalar(db.select(Communication))
+    assert comm.at == datetime(2025, 9, 15, 10, 17, tzinfo=timezone.utc)
+    details = _html(client.get(f"/admin/communication/details/?id={comm.id}"))
+    assert "2025-09-15 13:17" in details
+
+
+# -- 6. dates typed in Hijri as well as Gregorian -----------------------------------------------
+def test_birth_date_typed_in_hijri_is_stored_and_shown_in_both(client, users, seeded):
+    from models.beneficiary import Beneficiary
+
+    login(client, "officer@example.org")
+    form = _html(client.get("/admin/beneficiary/new/"))
+    assert 'name="birth_date_hijri"' in form and 'name="birth_date" type="date"' in form.replace(
+        'id="birth_date" ', "")
+    response = _post_beneficiary(client, birth_date="", birth_date_hijri="١٤٤٧/٠٣/٢٣")
+    assert response.status_code == 302, _html(response)[:2000]
+    person = db.session.scalar(db.select(Beneficiary))
+    assert person.birth_date == date(2025, 9, 15)
+    details = _html(client.get(f"/admin/beneficiary/details/?id={person.id}"))
+    assert "2025-09-15" in details and "1447-03-23" in details
+    edit = _html(client.get(f"/admin/beneficiary/edit/?id={person.id}"))
+    assert re.search(r'name="birth_date_hijri"[^>]*value="1447-03-23"', edit)
+    assert re.search(r'value="2025-09-15"', edit)
+
+
+def test_hijri_and_gregorian_that_disagree_or_do_not_exist_are_refused_at_the_field(client, users, seeded):
+    from models.beneficiary import Beneficiary
+
+    login(client, "officer@example.org")
+    page = _html(_post_beneficiary(client, birth_date="1985-03-01", birth_date_hijri="1447-03-23"))
+    assert "different days" in page
+    page = _html(_post_beneficiary(client, birth_date="", birth_date_hijri="1447-14-01"))
+    assert "Not a valid Hijri date" in page and 'value="1447-14-01"' in page  # what was typed stays
+    assert db.session.scalar(db.select(db.func.count()).select_from(Beneficiary)) == 0
+
+
+# -- 7. one native date input (localised by the browser) on every date field ---------------------
+def test_committee_session_date_uses_the_native_date_input(client, users):
+    login(client, "admin@example.org", lang="ar")
+    form = _html(client.get("/admin/committeesession/new/"))
+    held_on = re.search(r'<input[^>]*name="held_on"[^>]*>', form).group(0)
+    assert 'type="date"' in held_on and 'data-role="datepicker"' not in held_on
+    assert 'name="held_on_hijri"' in form
+
+
+# -- 8. a date-time typed into a date field: "not a valid date", with the format ----------------
+def test_a_date_time_in_a_required_date_field_says_not_a_valid_date(client, users):
+    from models.committee import CommitteeSession
+
+    login(client, "admin@example.org")
+    form = _html(client.get("/admin/committeesession/new/"))
+    response = client.post("/admin/committeesession/new/", data={
+        "csrf_token": csrf_token(form), "number": "7", "held_on": "2025-09-15 10:00", "place": "المقر",
+        "members": str(users["committee"].id)})
+    page = _html(response)
+    assert response.status_code == 200
+    assert "Not a valid date: write it as YYYY-MM-DD, for example 2025-09-15." in page
+    assert "This field is required" not in page and 'value="2025-09-15 10:00"' in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(CommitteeSession)) == 0
