@@ -16,6 +16,7 @@ from admin_views.base import SecureView
 from admin_views.charts import horizontal_bars, stacked_columns
 from workflow.audit import record_access
 from workflow.dates import dual_date
+from workflow.regions import region_label
 from workflow.reports import ReportFilter, build_report, filter_choices
 from workflow.roles import REPORT_ROLES
 from workflow.spreadsheet import escape_formula
@@ -100,9 +101,9 @@ def filter_rows(rf: ReportFilter, choices) -> list[list]:
     service = next((str(s) for s in choices["service_types"] if s.id == rf.service_type_id), _("All"))
     channel = next((str(c) for c in choices["channels"] if c.id == rf.channel_id), _("All"))
     return [
-        [_("From"), rf.date_from.isoformat() if rf.date_from else _("All")],
-        [_("To"), rf.date_to.isoformat() if rf.date_to else _("All")],
-        [_("Service type"), service], [_("Channel"), channel], [_("Region"), rf.region or _("All")],
+        [_("From date"), rf.date_from.isoformat() if rf.date_from else _("All")],
+        [_("To date"), rf.date_to.isoformat() if rf.date_to else _("All")],
+        [_("Service type"), service], [_("Channel"), channel], [_("Region"), region_label(rf.region) or _("All")],
     ]
 
 

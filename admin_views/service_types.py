@@ -6,12 +6,16 @@ from flask_admin.model.form import InlineFormAdmin
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
-from wtforms import SelectField, SelectMultipleField
+import json
+
+from flask import url_for
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.widgets import TextInput
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin_views.base import SecureModelView
 from models.service import EligibilityCriterion, VerificationMechanism
-from workflow.eligibility import FIELDS, OPERATORS, validate_criterion
+from workflow.eligibility import FIELDS, OPERATORS, validate_criterion, value_choices
 from workflow.roles import ADMIN_ONLY
 from workflow.state_machine import MECHANISM_LABELS
 
@@ -24,6 +28,21 @@ def _operator_choices():
     return list(OPERATORS.items())
 
 
+class CriterionValueInput(TextInput):
+    """The value box carries the fields' own values (in the reader's language): static/js/criteria.js
+    turns it into a list for those fields, so nobody types «male» or «married». Without
+    JavaScript it stays a text box taking the codes."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("data-criterion-choices", json.dumps(value_choices(), ensure_ascii=False))
+        kwargs.setdefault("dir", "auto")
+        return super().__call__(field, **kwargs)
+
+
+class CriterionValueField(StringField):
+    widget = CriterionValueInput()
+
+
 class CriterionInline(InlineFormAdmin):
     form_columns = ("id", "field", "operator", "value", "explanation_ar", "explanation_en", "sort_order")
     form_label = _l("Eligibility criterion")
@@ -32,7 +51,7 @@ class CriterionInline(InlineFormAdmin):
         "explanation_ar": _l("Explanation (Arabic)"), "explanation_en": _l("Explanation (English)"),
         "sort_order": _l("Order"),
     }
-    form_overrides = {"field": SelectField, "operator": SelectField}
+    form_overrides = {"field": SelectField, "operator": SelectField, "value": CriterionValueField}
     form_args = {
         "field": {"choices": _field_choices, "label": _l("Field")},
         "operator": {"choices": _operator_choices, "label": _l("Operator")},
@@ -95,6 +114,14 @@ class ServiceTypeAdmin(SecureModelView):
         "required_document_types": {"label": _l("Required documents")},
     }
     inline_models = (CriterionInline(EligibilityCriterion),)
+
+    @property
+    def extra_js(self):
+        return [url_for("static", filename="js/criteria.js")]
+
+    @extra_js.setter
+    def extra_js(self, value):
+        pass
 
     def get_query(self):
         return super().get_query().options(selectinload(self.model.criteria))

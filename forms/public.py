@@ -16,6 +16,7 @@ from forms.dates import DateField
 from workflow.files import sniff_upload
 from workflow.identity import normalize_digits, validate_national_id
 from workflow.phones import normalize_saudi_mobile
+from workflow.regions import region_choices
 from workflow.volunteers import DAY_PARTS, EDUCATION, HOW_HEARD, WEEKDAYS
 
 GENDERS = [("male", _l("Male")), ("female", _l("Female"))]
@@ -124,7 +125,13 @@ class RequestForm(FlaskForm):
     phone = StringField(_l("Mobile number"), validators=[mobile_check])
     email = EmailField(_l("Email"), filters=[strip_filter],
                        validators=[Optional(), Email(_l("Enter a valid email address.")), Length(max=255)])
-    region = StringField(_l("Region"), filters=[strip_filter], validators=[Optional(), Length(max=60)])
+    # The same 13 regions, stored by code, as the staff form (workflow/regions.py).
+    region = SelectField(_l("Region"), choices=[], validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region.choices = [("", _l("Choose…"))] + region_choices()
+
     city = StringField(_l("City"), filters=[strip_filter], validators=[DataRequired(REQUIRED), Length(max=60)])
     service_type = SelectField(_l("Service requested"), coerce=int,
                                validators=[DataRequired(_l("Choose the service you need."))])

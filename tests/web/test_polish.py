@@ -156,3 +156,102 @@ def test_a_date_time_in_a_required_date_field_says_not_a_valid_date(client, user
     assert "Not a valid date: write it as YYYY-MM-DD, for example 2025-09-15." in page
     assert "This field is required" not in page and 'value="2025-09-15 10:00"' in page
     assert db.session.scalar(db.select(db.func.count()).select_from(CommitteeSession)) == 0
+
+
+# -- 3. one region list, stored by code, for every form, eligibility and report ----------------
+def test_public_request_offers_the_13_regions_and_stores_the_code(client, app):
+    from tests.web.public.conftest import post_form, request_data
+    from tests.web.public.conftest import catalogue as _catalogue  # noqa: F401
+    from models.beneficiary import Beneficiary, DeclarationText
+    from models.reference import Channel
+    from models.service import EligibilityCriterion, ServiceType
+    from workflow.eligibility import evaluate
+
+    app.config["PUBLIC_MIN_FILL_SECONDS"] = 0
+    food = ServiceType(name_ar="سلة غذائية", name_en="Food basket", active=True, decision_period_days=14)
+    db.session.add_all([food, Channel(code="website", name_ar="الموقع الإلكتروني", name_en="Website"),
+                        DeclarationText(version=1, text_ar="أقر بصحة البيانات.", text_en="I declare.")])
+    db.session.commit()
+    page = _html(client.get("/request?lang=ar"))
+    select = re.search(r'<select[^>]*name="region".*?</select>', page, re.S).group(0)
+    assert len(re.findall(r"<option", select)) == 14  # "Choose…" and the 13 regions
+    assert '<option value="jouf">الجوف</option>' in select
+    response = post_form(client, "/request", request_data({"food": food}, region="jouf"), page_html=page)
+    assert response.status_code == 303
+    person = db.session.scalar(db.select(Beneficiary))
+    assert person.region == "jouf"
+    criterion = EligibilityCriterion(field="region", operator="eq", value="jouf", explanation_ar="من الجوف")
+    assert evaluate(criterion, person, date.today()).outcome == "pass"
+    # a region that is not one of the 13 is refused at the field, not stored as typed
+    refused = post_form(client, "/request", request_data({"food": food}, region="الجوف الشمالي",
+                                                         national_id="1000000016"))
+    assert refused.status_code == 400
+    assert re.search(r'<select class="form-control is-invalid" id="region" name="region"', _html(refused))
+    assert db.session.scalar(db.select(db.func.count()).select_from(Beneficiary)) == 1
+
+
+def test_reports_region_filter_lists_each_region_once_by_name(client, users):
+    from tests.registry_helpers import make_beneficiary
+
+    make_beneficiary(region="riyadh")
+    login(client, "officer@example.org", lang="ar")
+    page = _html(client.get("/admin/reports/"))
+    select = re.search(r'<select[^>]*name="region".*?</select>', page, re.S).group(0)
+    assert select.count(">الرياض<") == 1 and 'value="riyadh"' in select and len(re.findall("<option", select)) == 14
+
+
+def test_migration_polish1_turns_region_texts_into_codes(app):
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from models.beneficiary import Beneficiary
+    from models.service import EligibilityCriterion, ServiceType
+    from tests.registry_helpers import make_beneficiary
+
+    online = make_beneficiary()
+    staff = make_beneficiary(national_id="1000000008")
+    odd = make_beneficiary(national_id="1000000016")
+    for person, stored in ((online, "الرياض"), (staff, "riyadh"), (odd, "حي النسيم")):  # as the old forms stored
+        db.session.execute(db.update(Beneficiary).where(Beneficiary.id == person.id).values(region=stored))
+    service = ServiceType(name_ar="كفالة")
+    service.criteria.append(EligibilityCriterion(field="region", operator="in", value="منطقة الجوف، حائل",
+                                                 explanation_ar="الشمال"))
+    db.session.add(service)
+    db.session.commit()
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "polish_regions.py"
+    spec = importlib.util.spec_from_file_location("polish_regions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with db.engine.begin() as conn:
+        with Operations.context(MigrationContext.configure(conn)):
+            module.upgrade()
+    db.session.expire_all()
+    assert [db.session.get(Beneficiary, b.id).region for b in (online, staff, odd)] == ["riyadh", "riyadh", "حي النسيم"]
+    assert db.session.scalar(db.select(EligibilityCriterion.value)) == "jouf,hail"
+
+
+# -- 4. the criteria editor offers each field's own values, in the reader's language ---------
+def test_criteria_editor_offers_the_fields_values_and_refuses_unknown_ones(client, users):
+    import html
+    import json
+
+    from models.service import ServiceType
+
+    login(client, "admin@example.org", lang="ar")
+    form = _html(client.get("/admin/servicetype/new/"))
+    assert "js/criteria.js" in form
+    template = html.unescape(form)  # the row Flask-Admin's "Add" button clones, kept as escaped text
+    choices = json.loads(html.unescape(re.search(r'data-criterion-choices="([^"]+)"', template).group(1)))
+    assert ["male", "ذكر"] in choices["gender"] and ["widowed", "أرمل/أرملة"] in choices["marital_status"]
+    assert ["riyadh", "الرياض"] in choices["region"] and "age" not in choices
+    assert "(male/female)" not in form
+    data = {"csrf_token": csrf_token(form), "name_ar": "كفالة أيتام", "name_en": "", "active": "y",
+            "cooldown_days": "0", "criteria-0-field": "gender", "criteria-0-operator": "eq",
+            "criteria-0-value": "ذكر", "criteria-0-explanation_ar": "للذكور", "criteria-0-sort_order": "1"}
+    client.post("/admin/servicetype/new/", data=data)
+    assert db.session.scalar(db.select(db.func.count()).select_from(ServiceType)) == 0
+    data["criteria-0-value"] = "female"
+    assert client.post("/admin/servicetype/new/", data=data).status_code == 302
