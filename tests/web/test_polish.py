@@ -255,3 +255,22 @@ def test_criteria_editor_offers_the_fields_values_and_refuses_unknown_ones(clien
     assert db.session.scalar(db.select(db.func.count()).select_from(ServiceType)) == 0
     data["criteria-0-value"] = "female"
     assert client.post("/admin/servicetype/new/", data=data).status_code == 302
+
+
+# -- 9. the reports' date filters say "from date / to date", on the page and in the export ------
+def test_report_date_filters_are_labelled_as_dates_on_page_and_in_excel(client, users):
+    import io
+
+    from openpyxl import load_workbook
+
+    login(client, "officer@example.org", lang="ar")
+    page = _html(client.get("/admin/reports/?date_from=2025-09-01&date_to=2025-09-30&region=jouf"))
+    assert '<label for="date_from" class="small mb-0">من تاريخ</label>' in page
+    assert '<label for="date_to" class="small mb-0">إلى تاريخ</label>' in page
+    assert "من حالة" not in page and "إلى حالة" not in page
+    assert "المنطقة: الجوف" in page  # the printed filter line names the region
+    workbook = load_workbook(io.BytesIO(client.get(
+        "/admin/reports/export/all.xlsx?date_from=2025-09-01&date_to=2025-09-30&region=jouf").data))
+    cells = [[c.value for c in row] for row in workbook.worksheets[0].iter_rows(max_row=6)]
+    assert ["من تاريخ", "2025-09-01"] in [r[:2] for r in cells] and ["إلى تاريخ", "2025-09-30"] in [r[:2] for r in cells]
+    assert ["المنطقة", "الجوف"] in [r[:2] for r in cells]
