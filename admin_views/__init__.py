@@ -5,6 +5,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from admin_views.admin_catalogue import use_project_corrections
 from admin_views.applications import ApplicationAdmin
 from admin_views.audit import AuditAdmin
 from admin_views.committee import CommitteeSessionAdmin
@@ -45,6 +46,7 @@ def init_admin(app) -> Admin:
     from sqlalchemy.orm import configure_mappers
 
     configure_mappers()  # inline forms need the relationships' directions
+    use_project_corrections()  # Flask-Admin's Arabic mistakes, corrected in our catalogue
     admin = Admin(
         app,
         name=_l("Beneficiary Relations"),

@@ -274,3 +274,16 @@ def test_report_date_filters_are_labelled_as_dates_on_page_and_in_excel(client, 
     cells = [[c.value for c in row] for row in workbook.worksheets[0].iter_rows(max_row=6)]
     assert ["من تاريخ", "2025-09-01"] in [r[:2] for r in cells] and ["إلى تاريخ", "2025-09-30"] in [r[:2] for r in cells]
     assert ["المنطقة", "الجوف"] in [r[:2] for r in cells]
+
+
+# -- 12. Flask-Admin's Arabic mistakes are corrected from the project's catalogue --------------
+def test_flask_admin_buttons_read_correct_arabic(client, users):
+    login(client, "admin@example.org", lang="ar")
+    form = _html(client.get("/admin/committeesession/new/"))
+    assert "إالغاء" not in form and ">إلغاء<" in form.replace("\n", "").replace("  ", "")
+    listing = _html(client.get("/admin/application/"))
+    assert "إالغاء" not in listing and "مع تحديد" not in listing
+    assert "إجراء على المحدد" in listing
+    assert "؟?" not in listing
+    english = client.get("/admin/committeesession/new/?lang=en")
+    assert ">Cancel<" in _html(english).replace("\n", "").replace(" ", "")
