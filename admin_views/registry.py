@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
+from admin_views.audit import field_label
 from admin_views.base import SecureModelView, role_in
 from admin_views.lookups import BeneficiaryLoader
 from extensions import db
@@ -627,7 +628,7 @@ def _change_lines(entry: AuditEntry, hide: bool) -> list[tuple]:
     for key, value in (entry.changes or {}).items():
         if key in _HIDDEN_IN_CHANGES:
             continue
-        label = str(LABELS.get(key, key))
+        label = str(LABELS.get(key) or field_label(entry.table_name, key))
         if isinstance(value, list) and len(value) == 2:
             before, after = value
         else:

@@ -287,3 +287,24 @@ def test_flask_admin_buttons_read_correct_arabic(client, users):
     assert "؟?" not in listing
     english = client.get("/admin/committeesession/new/?lang=en")
     assert ">Cancel<" in _html(english).replace("\n", "").replace(" ", "")
+
+
+# -- 11. the timeline and the audit trail name fields in the reader's language -------------------
+def test_timeline_and_audit_trail_show_field_labels_not_keys(client, users):
+    from models.beneficiary import HouseholdMember
+    from tests.registry_helpers import make_beneficiary
+
+    person = make_beneficiary()
+    db.session.add(HouseholdMember(beneficiary=person, name="سارة", relation="daughter", has_disability=True))
+    db.session.commit()
+    login(client, "admin@example.org", lang="ar")
+    details = _html(client.get(f"/admin/beneficiary/details/?id={person.id}"))
+    timeline = details[details.index("fa-history"):]
+    assert "صلة القرابة" in timeline and "has_disability" not in timeline and "relation" not in timeline
+    audit = _html(client.get("/admin/auditentry/?search=household_member"))
+    audit = audit if "سارة" in audit else _html(client.get("/admin/auditentry/"))
+    changes = audit[audit.index("audit-changes"):]
+    assert "صلة القرابة" in changes and "الاسم" in changes
+    assert "<code>relation</code>" not in changes and "<code>has_disability</code>" not in changes
+    english = _html(client.get("/admin/auditentry/?lang=en"))
+    assert "Relation" in english and "<code>name</code>" not in english
