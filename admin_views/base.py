@@ -52,6 +52,7 @@ from flask_babel import gettext
 from flask_admin.babel import Translations as AdminTranslations
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms.validators import InputRequired
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -105,6 +106,14 @@ def _deny(name=None, **kwargs):
     abort(403)
 
 
+class CheckedByWorkflow(InputRequired):
+    """Marks a field required (asterisk, the browser's `required`) whose emptiness the workflow
+    itself reports, in its own words, next to the field: this validator adds no second message."""
+
+    def __call__(self, form, field):
+        return None
+
+
 class AdminForm(FlaskForm):
     """Flask-Admin forms carry Flask-WTF's CSRF token, which the global CSRFProtect checks."""
 
@@ -114,9 +123,18 @@ class AdminForm(FlaskForm):
         def get_translations(self, form):
             return self._translations
 
+    # Fields the workflow requires though no validator says so (it checks them itself): marked
+    # with the asterisk and the browser's `required`, so an empty save is stopped at once.
+    required_fields: frozenset[str] = frozenset()
+
     def __init__(self, formdata=None, obj=None, prefix="", **kwargs):
         self._obj = obj
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
+        for name in self.required_fields:
+            field = self._fields.get(name)
+            if field is not None and not any(isinstance(v, InputRequired) for v in field.validators):
+                field.validators = [*field.validators, CheckedByWorkflow()]
+                field.flags.required = True
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

@@ -39,6 +39,7 @@ class CommitteeSessionAdmin(SecureModelView):
     roles_create = roles_edit = ADMIN_ONLY
     roles_delete = frozenset()  # decisions point at sessions; close instead
     roles_export = READERS
+    home_actions = {"decide": (_l("decide"), frozenset({Role.COMMITTEE}))}
 
     column_auto_select_related = False  # collections are selectin-loaded in get_query()
     details_template = "admin/committee/details.html"

@@ -162,6 +162,7 @@ class PolicyTemplateView(SecureView):
     """Start the configuration from one of the five policy templates."""
 
     roles_read = ADMIN_ONLY
+    home_actions = {"apply": (_l("apply"), ADMIN_ONLY)}
 
     @expose("/", methods=("GET", "POST"))
     def index(self):

@@ -28,6 +28,7 @@ SPECIALIST = frozenset({Role.SPECIALIST})
 class ReferralAdmin(SecureModelView):
     roles_read = SPECIALIST
     roles_create = roles_edit = roles_delete = roles_export = frozenset()
+    home_actions = {"research": (_l("record research"), SPECIALIST)}
 
     column_list = ("reference", "beneficiary", "service_type", "referred", "received_at", "decision_due")
     column_default_sort = ("received_at", False)

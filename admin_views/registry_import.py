@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from admin_views.base import SecureView
 from workflow.registry_import import SheetError, check_file, import_rows
@@ -35,6 +36,7 @@ def _remove_stale_pending(max_age_hours: int = 24) -> None:
 
 class BeneficiaryImportView(SecureView):
     roles_read = ADMIN_ONLY
+    home_actions = {"import": (_l("import"), ADMIN_ONLY)}  # what the home page says this screen does
 
     @expose("/", methods=("GET", "POST"))
     def index(self):

@@ -149,6 +149,7 @@ def _xlsx(tables, header_rows, rtl: bool) -> bytes:
 
 class ReportsView(SecureView):
     roles_read = REPORT_ROLES
+    home_actions = {"export": (_l("export"), REPORT_ROLES)}
 
     def _context(self):
         rf = ReportFilter.from_args(request.args)

@@ -23,6 +23,7 @@ from workflow.registry import (
     MARITAL_LABELS,
     RELATION_LABELS,
     RELATIONS,
+    REQUIRED,
     nationality_choices,
     region_choices,
 )
@@ -140,6 +141,7 @@ class StoredFileField(FileField):
 
 
 class BeneficiaryForm(AdminForm):
+    required_fields = REQUIRED
     national_id = StringField(_l("National ID / iqama"), render_kw={"dir": "ltr", "inputmode": "numeric",
                                                                      "autocomplete": "off"})
     first_name = StringField(_l("First name"))

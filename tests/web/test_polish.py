@@ -308,3 +308,28 @@ def test_timeline_and_audit_trail_show_field_labels_not_keys(client, users):
     assert "<code>relation</code>" not in changes and "<code>has_disability</code>" not in changes
     english = _html(client.get("/admin/auditentry/?lang=en"))
     assert "Relation" in english and "<code>name</code>" not in english
+
+
+# -- 15. the home page says what each screen does; required fields are marked and required -------
+@pytest.mark.parametrize("role, screen, action", [
+    ("admin", "/admin/policy-templates", "تطبيق"), ("admin", "/admin/beneficiary-import", "استيراد"),
+    ("specialist", "/admin/referral", "تسجيل البحث"),
+])
+def test_home_does_not_call_acting_screens_read_only(client, users, role, screen, action):
+    login(client, f"{role}@example.org", lang="ar")
+    home = _html(client.get("/admin/"))
+    item = re.search(r'<li class="list-group-item[^"]*">\s*<a href="' + re.escape(screen) + r'/?".*?</li>', home, re.S)
+    assert item, screen
+    assert "اطلاع فقط" not in item.group(0) and action in item.group(0)
+
+
+def test_required_fields_are_marked_and_required_in_the_browser(client, users, seeded):
+    login(client, "officer@example.org")
+    form = _html(client.get("/admin/beneficiary/new/"))
+    for name in ("national_id", "first_name", "father_name", "family_name", "gender", "phone"):
+        tag = re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', form).group(0)
+        assert re.search(r"\brequired\b", tag), name
+        label = re.search(rf'<label for="{name}"[^>]*>.*?</label>', form, re.S).group(0)
+        assert "*" in label or "&#42;" in label, name
+    tag = re.search(r'<input[^>]*name="grandfather_name"[^>]*>', form).group(0)
+    assert "required" not in tag
