@@ -296,6 +296,9 @@ class ApplicationAdmin(SecureModelView):
             specialists = db.session.scalars(select(User).where(User.role == Role.SPECIALIST.value,
                                                                 User.active.is_(True)).order_by(User.full_name)).all()
             form.specialist.choices = [(u.id, u.full_name) for u in specialists]
+            form.mechanisms.choices = [(k, str(v)) for k, v in sm.RESEARCH_MECHANISMS.items()]
+            if request.method == "GET" and len(applications) == 1:  # what the service requires
+                form.mechanisms.data = sm.missing_research(applications[0])
         if request.method == "POST" and form.validate_on_submit():
             versions = dict(p.split(":", 1) for p in (form.versions.data or "").split(",") if ":" in p)
             call = self._caller(name, form)
@@ -319,7 +322,8 @@ class ApplicationAdmin(SecureModelView):
             return lambda a: sm.mark_incomplete(a, actor(), form.missing.data.splitlines())
         if name == "refer_to_specialist":
             specialist = db.session.get(User, form.specialist.data)
-            return lambda a: sm.refer_to_specialist(a, actor(), specialist, form.reason.data)
+            return lambda a: sm.refer_to_specialist(a, actor(), specialist, form.reason.data,
+                                                    mechanisms=form.mechanisms.data or ())
         if name == "withdraw":
             return lambda a: sm.withdraw(a, actor(), form.reason.data)
         function = getattr(sm, name)

@@ -333,3 +333,40 @@ def test_required_fields_are_marked_and_required_in_the_browser(client, users, s
         assert "*" in label or "&#42;" in label, name
     tag = re.search(r'<input[^>]*name="grandfather_name"[^>]*>', form).group(0)
     assert "required" not in tag
+
+
+# -- 16. "Record research" is a clear button; the referral form asks for several mechanisms -----
+def test_referral_list_has_a_record_research_button_and_referral_asks_for_mechanisms(client, users):
+    from workflow import state_machine as sm
+
+    st = f.service_type(mechanisms=["administrative_review", "field_visit", "personal_interview"])
+    application = f.application(st=st, actor=users["officer"])
+    db.session.commit()
+    login(client, "officer@example.org")
+    form = _html(client.get(f"/admin/application/transition/refer_to_specialist/?ids={application.id}"))
+    assert re.search(r'<option selected value="interview">|<option value="interview" selected>', form)
+    assert re.search(r'<option selected value="field_visit">|<option value="field_visit" selected>', form)
+    response = client.post(f"/admin/application/transition/refer_to_specialist/?ids={application.id}", data={
+        "csrf_token": csrf_token(form), "ids": str(application.id),
+        "versions": f"{application.id}:{application.version}", "specialist": str(users["specialist"].id),
+        "reason": "زيارة ومقابلة", "mechanisms": ["field_visit", "interview"]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    application = db.session.get(type(application), application.id)
+    assert sorted(r.mechanism for r in sm.open_researches(application)) == ["field_visit", "interview"]
+    client.post("/logout", data={"csrf_token": csrf_token(_html(client.get("/admin/")))})
+    login(client, "specialist@example.org")
+    queue = _html(client.get("/admin/referral/"))
+    button = re.search(r'<a class="btn btn-primary btn-sm[^"]*record-research" href="([^"]+)">Record research</a>', queue)
+    assert button and "Field visit" in queue and "Personal interview" in queue
+    page = _html(client.get(html_unescape(button.group(1))))
+    mechanism = re.search(r'<select[^>]*name="mechanism".*?</select>', page, re.S).group(0)
+    assert "field_visit" in mechanism and "interview" in mechanism and "document_review" not in mechanism
+    home = _html(client.get("/admin/"))
+    assert "fa-pencil-square-o" not in queue and "Record research" in queue and home
+
+
+def html_unescape(text):
+    import html
+
+    return html.unescape(text)
