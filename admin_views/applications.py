@@ -31,6 +31,7 @@ from models.service import ServiceType
 from models.user import User
 from workflow import state_machine as sm
 from workflow.applications import days_left, is_overdue, overdue_clause, receive_application
+from workflow.bidi import reference
 from workflow.checklist import STATUS_LABELS as CHECK_LABELS
 from workflow.checklist import item_detail, item_label, missing_items, run_checklist
 from workflow.dates import days_left_text, dual_date, dual_date_html, overdue_text
@@ -142,7 +143,7 @@ class ApplicationAdmin(SecureModelView):
         "served_at": lambda v, c, m, n: date_cell(m.served_at, with_time=True),
         "closed_at": lambda v, c, m, n: date_cell(m.closed_at, with_time=True),
         "recommendation": lambda v, c, m, n: sm.RECOMMENDATIONS.get(m.recommendation, m.recommendation),
-        "reference": lambda v, c, m, n: Markup('<span class="ltr text-nowrap">{}</span>').format(m.reference),
+        "reference": lambda v, c, m, n: reference(m.reference),
     }
     column_formatters_export = {
         "status": lambda v, c, m, n: sm.status_label(m.status),

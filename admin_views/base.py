@@ -65,6 +65,7 @@ from admin_views.performance import (
     search_condition,
 )
 from workflow.audit import record_access
+from workflow.bidi import LTR_FIELDS, ltr, mark_ltr_inputs, reference
 from workflow.dates import dual_date
 from workflow.roles import ADMIN_ONLY, ALL, Role
 from workflow.spreadsheet import escape_formula
@@ -130,6 +131,7 @@ class AdminForm(FlaskForm):
     def __init__(self, formdata=None, obj=None, prefix="", **kwargs):
         self._obj = obj
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
+        mark_ltr_inputs(self)
         for name in self.required_fields:
             field = self._fields.get(name)
             if field is not None and not any(isinstance(v, InputRequired) for v in field.validators):
@@ -287,6 +289,25 @@ class SecureModelView(ModelView):
             if refs:
                 self.form_ajax_refs = refs
         super().__init__(model, session, *args, **kwargs)
+        self._isolate_ltr_columns()
+
+    def _isolate_ltr_columns(self) -> None:
+        """Phones, IDs, emails and references in every list and details page: left-to-right
+        islands (workflow/bidi.py), unless the screen formats the column itself."""
+        formatters = self.column_formatters
+        if not isinstance(formatters, dict):
+            return
+        wanted = {name for name in LTR_FIELDS if name not in formatters and hasattr(self.model, name)}
+        if not wanted:
+            return
+        added = dict(formatters)
+        for name in wanted:
+            shown = reference if name == "reference" else ltr
+            added[name] = lambda v, c, m, n, shown=shown: shown(getattr(m, n, None))
+        try:
+            self.column_formatters = added
+        except AttributeError:  # a screen that computes its formatters keeps them
+            pass
 
     # -- errors -------------------------------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:

@@ -52,6 +52,7 @@ from models.organisation import OrganisationProfile
 from models.reference import Channel, DocumentType
 from models.types import utcnow
 from workflow.audit import record_access
+from workflow.bidi import ltr
 from workflow.dates import dual_date, to_local
 from workflow.identity import mask_national_id
 from workflow.notify import delivery_label
@@ -111,7 +112,7 @@ def _lang() -> str:
 
 
 def _ltr(text: str) -> Markup:
-    return Markup('<bdi class="ltr" dir="ltr">{}</bdi>').format(text)
+    return ltr(text)
 
 
 LABELS = {

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms.dates import DateField
+from workflow.bidi import mark_ltr_inputs
 from workflow.files import sniff_upload
 from workflow.identity import normalize_digits, validate_national_id
 from workflow.phones import normalize_saudi_mobile
@@ -68,7 +69,15 @@ def strip_filter(value):
 REQUIRED = _l("This field is required.")
 
 
-class VolunteerForm(FlaskForm):
+class PublicForm(FlaskForm):
+    """Phones, IDs and emails are typed in left-to-right boxes (workflow/bidi.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_ltr_inputs(self)
+
+
+class VolunteerForm(PublicForm):
     full_name = StringField(_l("Full name"), filters=[strip_filter],
                             validators=[DataRequired(REQUIRED), Length(min=5, max=200)])
     national_id = StringField(_l("National ID or iqama number"), validators=[national_id_check])
@@ -113,7 +122,7 @@ class DocumentEntry(Form):
             raise ValidationError(_l("Choose the document type."))
 
 
-class RequestForm(FlaskForm):
+class RequestForm(PublicForm):
     national_id = StringField(_l("National ID or iqama number"), validators=[national_id_check])
     nationality = SelectField(_l("Nationality"), choices=NATIONALITIES, default="SA")
     first_name = StringField(_l("First name"), filters=[strip_filter], validators=[DataRequired(REQUIRED), Length(max=60)])
@@ -154,7 +163,7 @@ class RequestForm(FlaskForm):
             raise ValidationError(str(exc)) from None
 
 
-class StatusForm(FlaskForm):
+class StatusForm(PublicForm):
     reference = StringField(_l("Reference number"), filters=[strip_filter],
                             validators=[DataRequired(REQUIRED), Length(max=30)])
     phone_last4 = StringField(_l("Last 4 digits of your mobile number"),

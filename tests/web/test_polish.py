@@ -370,3 +370,40 @@ def html_unescape(text):
     import html
 
     return html.unescape(text)
+
+
+# -- 13. left-to-right values isolated everywhere, through the shared helpers --------------------
+def test_phones_ids_emails_and_references_are_ltr_islands_in_lists_details_letters_and_public_pages(client, users):
+    from models.beneficiary import Beneficiary
+
+    st = f.service_type()
+    application = f.application(st=st, actor=users["officer"])
+    person = db.session.get(Beneficiary, application.beneficiary_id)
+    db.session.add(OrganisationProfile(id=1, name_ar="جمعية", phone="+966146240000", email="info@example.org",
+                                       licence_no="05057"))
+    db.session.commit()
+    ref = application.reference
+    login(client, "officer@example.org", lang="ar")
+    listing = _html(client.get("/admin/application/"))
+    assert f'<bdi class="reference" dir="ltr">{ref}</bdi>' in listing
+    details = _html(client.get(f"/admin/application/details/?id={application.id}"))
+    assert f'<bdi class="reference" dir="ltr">{ref}</bdi>' in details
+    people = _html(client.get("/admin/beneficiary/"))
+    assert re.search(r'<bdi class="ltr-value" dir="ltr">[^<]*\d{4}</bdi>', people)  # the (masked) mobile
+    edit = _html(client.get(f"/admin/beneficiary/edit/?id={person.id}"))
+    for name in ("national_id", "phone", "email"):
+        assert _ltr_input(edit, name), name
+    public = _html(client.get("/?lang=ar"))
+    assert '<bdi class="ltr-value" dir="ltr">+966146240000</bdi>' in public
+    assert _ltr_input(_html(client.get("/status?lang=ar")), "reference")
+    request_form = _html(client.get("/request?lang=ar"))
+    assert all(_ltr_input(request_form, name) for name in ("national_id", "phone", "email"))
+    client.post("/logout", data={"csrf_token": csrf_token(_html(client.get("/admin/")))})
+    login(client, "admin@example.org", lang="ar")
+    assert _ltr_input(_html(client.get("/admin/servicetype/new/")), "name_en")  # an English text box
+    assert "bdi.reference" in client.get("/static/css/app.css").get_data(as_text=True)
+
+
+def _ltr_input(page: str, name: str) -> bool:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+    return bool(tag and 'dir="ltr"' in tag.group(0))
