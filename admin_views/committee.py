@@ -26,7 +26,8 @@ from workflow.errors import ConcurrentChange, WorkflowError
 from workflow.roles import ADMIN_ONLY, Role
 
 READERS = frozenset({Role.ADMIN, Role.COMMITTEE, Role.VIEWER})
-STATUS_LABELS = {rules.OPEN: _l("Open"), rules.CLOSED: _l("Closed")}
+# Their own msgids: in Arabic the adjective agrees with جلسة (مفتوحة / مغلقة), unlike a request's.
+STATUS_LABELS = {rules.OPEN: _l("Open (session)"), rules.CLOSED: _l("Closed (session)")}
 
 
 def _committee_users():

@@ -407,3 +407,20 @@ def test_phones_ids_emails_and_references_are_ltr_islands_in_lists_details_lette
 def _ltr_input(page: str, name: str) -> bool:
     tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
     return bool(tag and 'dir="ltr"' in tag.group(0))
+
+
+# -- 14. Arabic agrees with the noun it describes ------------------------------------------------
+def test_session_status_and_presence_agree_in_arabic(client, users):
+    from workflow import committee as rules
+
+    member = users["committee"]
+    session = f.session([member], present=[member], number="12")
+    session.status = rules.CLOSED
+    db.session.commit()
+    login(client, "admin@example.org", lang="ar")
+    listing = _html(client.get("/admin/committeesession/"))
+    assert ">مغلقة<" in listing.replace("\n", "").replace(" ", "") and ">مغلق<" not in listing.replace(" ", "")
+    details = _html(client.get(f"/admin/committeesession/details/?id={session.id}"))
+    assert ">حضور</span>" in details and ">حاضر</span>" not in details  # a noun: right for a woman and a man
+    english = _html(client.get(f"/admin/committeesession/?lang=en"))
+    assert ">Closed<" in english.replace("\n", "").replace(" ", "") and "(session)" not in english
