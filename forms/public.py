@@ -2,7 +2,6 @@
 in their canonical form) so the workflow functions receive clean data."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,7 +12,9 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms.dates import DateField
+from models.types import utcnow
 from workflow.bidi import mark_ltr_inputs
+from workflow.dates import to_local
 from workflow.files import sniff_upload
 from workflow.identity import normalize_digits, validate_national_id
 from workflow.phones import normalize_saudi_mobile
@@ -58,7 +59,8 @@ mobile_check.field_flags = {"required": True}
 def past_birth_date(form, field):
     if field.data is None:
         return
-    if field.data >= date.today() or field.data.year < 1900:
+    today = to_local(utcnow()).date()  # the organisation's day, not the server's
+    if field.data >= today or field.data.year < 1900:
         raise ValidationError(_l("Enter a real birth date in the past."))
 
 
