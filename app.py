@@ -115,6 +115,12 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["dual_date"] = dual_date_html
     app.jinja_env.filters["hijri"] = hijri
+    from workflow.bidi import ltr, reference
+
+    from workflow.bidi import LTR_FIELDS
+
+    app.jinja_env.filters.update(ltr=ltr, ref=reference)  # LTR values in RTL text, one way everywhere
+    app.jinja_env.globals["ltr_fields"] = LTR_FIELDS
     from workflow.dates import days_left_text, overdue_text
 
     from workflow.notify import delivery_label

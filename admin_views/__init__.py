@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from admin_views.account import AccountView
+from admin_views.admin_catalogue import use_project_corrections
 from admin_views.applications import ApplicationAdmin
 from admin_views.audit import AuditAdmin
 from admin_views.branches import BranchAdmin
@@ -58,6 +59,7 @@ def init_admin(app) -> Admin:
     from app import csp_nonce
 
     configure_mappers()  # inline forms need the relationships' directions
+    use_project_corrections()  # Flask-Admin's Arabic mistakes, corrected in our catalogue
     admin = Admin(
         app,
         name=_l("Beneficiary Relations"),

@@ -38,6 +38,7 @@ from workflow.applicants import KIND_LABELS, check_applicant, check_execution, k
 from workflow.applications import days_left, is_overdue, overdue_clause, receive_application
 from workflow.branches import active_representatives
 from workflow.policy_templates import feature_on
+from workflow.bidi import ltr, reference
 from workflow.checklist import STATUS_LABELS as CHECK_LABELS
 from workflow.checklist import item_detail, item_label, missing_items, run_checklist
 from workflow.dates import days_left_text, dual_date, dual_date_html, overdue_text
@@ -170,11 +171,11 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
         "served_at": lambda v, c, m, n: date_cell(m.served_at, with_time=True),
         "closed_at": lambda v, c, m, n: date_cell(m.closed_at, with_time=True),
         "recommendation": lambda v, c, m, n: sm.RECOMMENDATIONS.get(m.recommendation, m.recommendation),
-        "reference": lambda v, c, m, n: Markup('<span class="ltr text-nowrap">{}</span>').format(m.reference),
+        "reference": lambda v, c, m, n: reference(m.reference),
         "beneficiary": lambda v, c, m, n: m.applicant,
         "branch": lambda v, c, m, n: m.branch.name if m.branch else "",
         "applicant_kind": lambda v, c, m, n: kind_label(m.applicant_kind),
-        "contact_phone": lambda v, c, m, n: Markup('<span class="ltr">{}</span>').format(m.contact_phone)
+        "contact_phone": lambda v, c, m, n: ltr(m.contact_phone)
         if m.contact_phone else "",
         "execution_start": lambda v, c, m, n: date_cell(m.execution_start),
         "execution_end": lambda v, c, m, n: date_cell(m.execution_end),
@@ -420,6 +421,9 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
             specialists = db.session.scalars(select(User).where(User.role == Role.SPECIALIST.value,
                                                                 User.active.is_(True)).order_by(User.full_name)).all()
             form.specialist.choices = [(u.id, u.full_name) for u in specialists]
+            form.mechanisms.choices = [(k, str(v)) for k, v in sm.RESEARCH_MECHANISMS.items()]
+            if request.method == "GET" and len(applications) == 1:  # what the service requires
+                form.mechanisms.data = sm.missing_research(applications[0])
         if request.method == "POST" and form.validate_on_submit():
             versions = dict(p.split(":", 1) for p in (form.versions.data or "").split(",") if ":" in p)
             call = self._caller(name, form)
@@ -443,7 +447,8 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
             return lambda a: sm.mark_incomplete(a, actor(), form.missing.data.splitlines())
         if name == "refer_to_specialist":
             specialist = db.session.get(User, form.specialist.data)
-            return lambda a: sm.refer_to_specialist(a, actor(), specialist, form.reason.data)
+            return lambda a: sm.refer_to_specialist(a, actor(), specialist, form.reason.data,
+                                                    mechanisms=form.mechanisms.data or ())
         if name == "withdraw":
             return lambda a: sm.withdraw(a, actor(), form.reason.data)
         function = getattr(sm, name)

@@ -44,6 +44,53 @@ def record_type_label(table_name: str) -> str:
     return str(RECORD_TYPES.get(table_name, table_name))
 
 
+# Fields the screens do not label themselves (kept by the audit trail all the same).
+COMMON_FIELD_LABELS = {
+    "name": _l("Name"), "relation": _l("Relation"), "has_disability": _l("Health condition or disability"),
+    "token": _l("Link code"), "active": _l("Active"), "status": _l("Status"), "version": _l("Version"),
+    "email": _l("Email"), "phone": _l("Phone"), "role": _l("Role"), "full_name": _l("Full name"),
+    "national_id": _l("National ID / iqama"), "birth_date": _l("Birth date"), "notes": _l("Notes"),
+    "monthly_income": _l("Monthly income (SAR)"), "sort_order": _l("Order"), "code": _l("Code"),
+    "name_ar": _l("Name (Arabic)"), "name_en": _l("Name (English)"), "password_hash": _l("Password"),
+    "last_login_at": _l("Last sign-in"), "at": _l("Time"), "subject": _l("Subject"), "summary": _l("Summary"),
+}
+_FIELD_LABELS: dict[str, dict] = {}
+
+
+def _labels_by_table() -> dict[str, dict]:
+    """{table: {field: lazy label}} from the screens' own column labels and inline forms, built once."""
+    if _FIELD_LABELS:
+        return _FIELD_LABELS
+    from flask import current_app
+
+    for admin in current_app.extensions.get("admin", []):
+        for view in admin._views:
+            model = getattr(view, "model", None)
+            table = getattr(model, "__tablename__", None)
+            if table:
+                labels = _FIELD_LABELS.setdefault(table, {})
+                for key, label in (getattr(view, "column_labels", None) or {}).items():
+                    labels.setdefault(key, label)
+            for inline in getattr(view, "inline_models", None) or ():
+                inline_table = getattr(getattr(inline, "model", None), "__tablename__", None)
+                if not inline_table:
+                    continue
+                labels = _FIELD_LABELS.setdefault(inline_table, {})
+                for key, args in (getattr(inline, "form_args", None) or {}).items():
+                    if isinstance(args, dict) and args.get("label"):
+                        labels.setdefault(key, args["label"])
+                for key, label in (getattr(inline, "column_labels", None) or {}).items():
+                    labels.setdefault(key, label)
+    return _FIELD_LABELS
+
+
+def field_label(table_name: str, key: str) -> str:
+    """A stored field's name as the screens call it, in the reader's language (never a raw key
+    such as `has_disability`, unless nothing anywhere names it)."""
+    label = _labels_by_table().get(table_name, {}).get(key) or COMMON_FIELD_LABELS.get(key)
+    return str(label) if label else key
+
+
 def _record_type(text: str) -> str:
     """The search box takes a record type by its name in either language, or its code."""
     from flask_babel import force_locale
@@ -78,12 +125,14 @@ def _changes(view, context, model, name):
         return ""
     rows = []
     for key, value in model.changes.items():
+        label = field_label(model.table_name, key)
         if isinstance(value, list) and len(value) == 2:
-            rows.append(Markup('<div><code>{}</code>: {} → {}</div>').format(
-                key, _value(value[0]), _value(value[1])))
+            rows.append(Markup('<div><span class="field-name" title="{}">{}</span>: <bdi>{}</bdi> → <bdi>{}</bdi></div>')
+                        .format(key, label, _value(value[0]), _value(value[1])))
         else:
-            rows.append(Markup('<div><code>{}</code>: {}</div>').format(key, _value(value)))
-    return Markup('<div class="audit-changes" dir="ltr">{}</div>').format(Markup("").join(rows))
+            rows.append(Markup('<div><span class="field-name" title="{}">{}</span>: <bdi>{}</bdi></div>').format(
+                key, label, _value(value)))
+    return Markup('<div class="audit-changes">{}</div>').format(Markup("").join(rows))
 
 
 def _lowered(text: str) -> str:

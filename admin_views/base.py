@@ -63,12 +63,14 @@ from flask_babel import gettext
 from flask_admin.babel import Translations as AdminTranslations
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms.validators import InputRequired
 from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from admin_views.lookups import default_ajax_refs
 from forms.text_input import CleanTextMeta, explain_unreadable_input
+from forms.dates import DateField, LocalDateTimeField
 from admin_views.performance import (
     capped_count,
     count_cap,
@@ -77,6 +79,7 @@ from admin_views.performance import (
 )
 from workflow.audit import record_access
 from workflow.branches import scope_query
+from workflow.bidi import LTR_FIELDS, ltr, mark_ltr_inputs, reference
 from workflow.dates import dual_date
 from workflow.roles import ADMIN_ONLY, ALL, Role
 from workflow.spreadsheet import export_cell
@@ -158,6 +161,14 @@ def _deny(name=None, **kwargs):
     abort(403)
 
 
+class CheckedByWorkflow(InputRequired):
+    """Marks a field required (asterisk, the browser's `required`) whose emptiness the workflow
+    itself reports, in its own words, next to the field: this validator adds no second message."""
+
+    def __call__(self, form, field):
+        return None
+
+
 class AdminForm(FlaskForm):
     """Flask-Admin forms carry Flask-WTF's CSRF token, which the global CSRFProtect checks."""
 
@@ -167,9 +178,19 @@ class AdminForm(FlaskForm):
         def get_translations(self, form):
             return self._translations
 
+    # Fields the workflow requires though no validator says so (it checks them itself): marked
+    # with the asterisk and the browser's `required`, so an empty save is stopped at once.
+    required_fields: frozenset[str] = frozenset()
+
     def __init__(self, formdata=None, obj=None, prefix="", **kwargs):
         self._obj = obj
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
+        mark_ltr_inputs(self)
+        for name in self.required_fields:
+            field = self._fields.get(name)
+            if field is not None and not any(isinstance(v, InputRequired) for v in field.validators):
+                field.validators = [*field.validators, CheckedByWorkflow()]
+                field.flags.required = True
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -191,9 +212,15 @@ class InlineForm(BaseForm):
 class AppModelConverter(AdminModelConverter):
     """Form fields for our own column types."""
 
+    # One date input everywhere (the browser's own, with the Hijri beside it) and times in the
+    # organisation's time zone: forms/dates.py.
     @converts("UTCDateTime")
     def convert_utc_datetime(self, field_args, **extra):
-        return self.convert_datetime(field_args, **extra)
+        return LocalDateTimeField(**field_args)
+
+    @converts("Date")
+    def convert_date(self, field_args, **extra):
+        return DateField(**field_args)
 
 
 class AppFilterConverter(FilterConverter):
@@ -389,6 +416,25 @@ class SecureModelView(ModelView):
             if refs:
                 self.form_ajax_refs = refs
         super().__init__(model, session, *args, **kwargs)
+        self._isolate_ltr_columns()
+
+    def _isolate_ltr_columns(self) -> None:
+        """Phones, IDs, emails and references in every list and details page: left-to-right
+        islands (workflow/bidi.py), unless the screen formats the column itself."""
+        formatters = self.column_formatters
+        if not isinstance(formatters, dict):
+            return
+        wanted = {name for name in LTR_FIELDS if name not in formatters and hasattr(self.model, name)}
+        if not wanted:
+            return
+        added = dict(formatters)
+        for name in wanted:
+            shown = reference if name == "reference" else ltr
+            added[name] = lambda v, c, m, n, shown=shown: shown(getattr(m, n, None))
+        try:
+            self.column_formatters = added
+        except AttributeError:  # a screen that computes its formatters keeps them
+            pass
 
     # -- optimistic locking ---------------------------------------------------
     # A model with a version column (SQLAlchemy version_id_col) gets it carried in its edit form;

@@ -26,7 +26,8 @@ from workflow.errors import ConcurrentChange, WorkflowError
 from workflow.roles import ADMIN_ONLY, Role
 
 READERS = frozenset({Role.ADMIN, Role.COMMITTEE, Role.VIEWER})
-STATUS_LABELS = {rules.OPEN: _l("Open"), rules.CLOSED: _l("Closed")}
+# Their own msgids: in Arabic the adjective agrees with جلسة (مفتوحة / مغلقة), unlike a request's.
+STATUS_LABELS = {rules.OPEN: _l("Open (session)"), rules.CLOSED: _l("Closed (session)")}
 
 
 def _committee_users():
@@ -39,6 +40,7 @@ class CommitteeSessionAdmin(SecureModelView):
     roles_create = roles_edit = ADMIN_ONLY
     roles_delete = frozenset()  # decisions point at sessions; close instead
     roles_export = READERS
+    home_actions = {"decide": (_l("decide"), frozenset({Role.COMMITTEE}))}
 
     column_auto_select_related = False  # collections are selectin-loaded in get_query()
     details_template = "admin/committee/details.html"

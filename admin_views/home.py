@@ -5,7 +5,7 @@ from flask import url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from admin_views.base import SecureIndexView, current_role
+from admin_views.base import SecureIndexView, current_role, role_in
 from workflow.roles import role_label
 from workflow.security import rate_limit_warning
 
@@ -21,11 +21,15 @@ class HomeView(SecureIndexView):
             for perm in ("create", "edit", "export"):
                 if hasattr(view, "allowed") and view.allowed(perm):
                     perms.append(perm)
+            # Screens that act without a create/edit form (apply a template, import, record research)
+            # say what they do; only a screen that does nothing for this role is "read only".
+            actions = [str(label) for label, roles in getattr(view, "home_actions", {}).values() if role_in(roles)]
             links.append({
                 "name": view.name,
                 "category": view.category,
                 "url": url_for(f"{view.endpoint}.index_view" if hasattr(view, "index_view") else f"{view.endpoint}.index"),
                 "perms": perms,
+                "actions": actions,
             })
         from admin_views.dashboard import list_url, record_url
         from workflow.state_machine import status_label

@@ -14,7 +14,7 @@ from extensions import db
 from models.service import VerificationMechanism
 from workflow.files import sniff_upload
 from workflow.policy import MECHANISM_LABELS
-from workflow.policy_templates import TemplateError, apply_template, get_profile, list_templates
+from workflow.policy_templates import TemplateError, apply_template, get_profile, get_template, list_templates, preview_template
 from workflow.public_forms import clean_text
 from workflow.roles import ADMIN_ONLY
 from workflow.storage import save_upload
@@ -197,6 +197,7 @@ class PolicyTemplateView(SecureView):
     """Start the configuration from one of the five policy templates."""
 
     roles_read = ADMIN_ONLY
+    home_actions = {"apply": (_l("apply"), ADMIN_ONLY)}
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
@@ -211,4 +212,14 @@ class PolicyTemplateView(SecureView):
             flash(_("The template was applied. Review and adjust the texts below."), "success")
             return redirect(url_for("organisationprofile.edit_view", id=1))
         profile = get_profile(create=False)
+        key = request.args.get("preview", "")
+        if key:  # what applying would change, before anything is changed
+            include = request.args.get("include_organisation") == "y"
+            try:
+                template, changes = get_template(key), preview_template(key, include_organisation=include)
+            except TemplateError as exc:
+                flash(str(exc), "error")
+                return redirect(url_for(".index"))
+            return self.render("admin/policy_template_preview.html", policy_template=template, changes=changes,
+                               include_organisation=include)
         return self.render("admin/policy_templates.html", templates=list_templates(), current=profile.template_key)

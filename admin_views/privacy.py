@@ -203,6 +203,7 @@ class SubjectExportView(SecureView):
     """Everything held on one person, as a printable page and a JSON file (PDPL right of access)."""
 
     roles_read = ADMIN_OFFICER
+    home_actions = {"export": (_l("export"), ADMIN_OFFICER)}
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
@@ -246,6 +247,7 @@ class RetentionView(SecureView):
     """Administrators set how long closed files are kept, and preview what the retention job would do."""
 
     roles_read = ADMIN_ONLY
+    home_actions = {"edit": (_l("edit"), ADMIN_ONLY)}
 
     @expose("/", methods=("GET", "POST"))
     def index(self):

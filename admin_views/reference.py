@@ -20,7 +20,7 @@ _COMMON_LABELS = {
     "code": _l("Code"), "name_ar": _l("Name (Arabic)"), "name_en": _l("Name (English)"), "active": _l("Active"),
     "sort_order": _l("Order"), "expires": _l("Expires"), "description_ar": _l("Description (Arabic)"),
     "description_en": _l("Description (English)"), "url": _l("Link"), "file": _l("File"),
-    "upload": _l("File (PDF, JPEG or PNG)"), "open": _l("Open"),
+    "upload": _l("File (PDF, JPEG or PNG)"), "open": _l("Open the tool"),
 }
 
 

@@ -20,13 +20,15 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
+from admin_views.audit import field_label
 from admin_views.base import SecureModelView, record_id, role_in
 from admin_views.branches import BranchFieldMixin, BranchFilter, branch_select_field
 from admin_views.lookups import BeneficiaryLoader
 from extensions import db
+from forms.dates import DateField
 from forms.registry import (
     BeneficiaryForm,
     LazyChoicesSelectField,
@@ -51,6 +53,7 @@ from models.organisation import OrganisationProfile
 from models.reference import Channel, DocumentType
 from models.types import utcnow
 from workflow.audit import record_access
+from workflow.bidi import ltr
 from workflow.dates import dual_date, to_local
 from workflow.identity import mask_national_id
 from workflow.notify import delivery_label
@@ -111,7 +114,7 @@ def _lang() -> str:
 
 
 def _ltr(text: str) -> Markup:
-    return Markup('<bdi class="ltr" dir="ltr">{}</bdi>').format(text)
+    return ltr(text)
 
 
 LABELS = {
@@ -640,7 +643,7 @@ def _change_lines(entry: AuditEntry, hide: bool) -> list[tuple]:
     for key, value in (entry.changes or {}).items():
         if key in _HIDDEN_IN_CHANGES:
             continue
-        label = str(LABELS.get(key, key))
+        label = str(LABELS.get(key) or field_label(entry.table_name, key))
         if isinstance(value, list) and len(value) == 2:
             before, after = value
         else:
@@ -976,16 +979,13 @@ class CommunicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
 
     def create_form(self, obj=None):
         form = self._choices(super().create_form(obj))
-        if request.method == "GET":
-            form.at.data = form.at.data or to_local(utcnow()).replace(second=0, microsecond=0, tzinfo=None)
+        if request.method == "GET":  # now, shown in local time by the field (forms/dates.py)
+            form.at.data = utcnow().replace(second=0, microsecond=0)
         _prefill_beneficiary(form)
         return form
 
     def edit_form(self, obj=None):
         form = self._choices(super().edit_form(obj))
-        if request.method == "GET" and obj is not None and obj.at is not None:
-            # Shown (and typed back) in the organisation's local time, like on the create form.
-            form.at.data = to_local(obj.at).replace(tzinfo=None)
         return form
 
     def validate_form(self, form):

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import current_app, flash, jsonify, redirect, request, session, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from admin_views.base import SecureView
 from workflow.registry_import import SheetError, check_file, import_rows
@@ -53,6 +54,7 @@ class ImportProgress:
 
 class BeneficiaryImportView(SecureView):
     roles_read = ADMIN_ONLY
+    home_actions = {"import": (_l("import"), ADMIN_ONLY)}  # what the home page says this screen does
 
     @property
     def extra_js(self):

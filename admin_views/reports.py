@@ -16,6 +16,7 @@ from admin_views.base import SecureView
 from admin_views.charts import horizontal_bars, stacked_columns
 from workflow.audit import record_access
 from workflow.dates import dual_date
+from workflow.regions import region_label
 from workflow.reports import ReportFilter, build_report, filter_choices, share
 from workflow.roles import REPORT_ROLES
 from workflow.spreadsheet import export_cell
@@ -133,9 +134,9 @@ def filter_rows(rf: ReportFilter, choices) -> list[list]:
     channel = next((str(c) for c in choices["channels"] if c.id == rf.channel_id), _("All"))
     branch = next((str(b) for b in choices["branches"] if b.id == rf.branch_id), _("All"))
     return [
-        [_("From"), rf.date_from.isoformat() if rf.date_from else _("All")],
-        [_("To"), rf.date_to.isoformat() if rf.date_to else _("All")],
-        [_("Service type"), service], [_("Channel"), channel], [_("Region"), rf.region or _("All")],
+        [_("From date"), rf.date_from.isoformat() if rf.date_from else _("All")],
+        [_("To date"), rf.date_to.isoformat() if rf.date_to else _("All")],
+        [_("Service type"), service], [_("Channel"), channel], [_("Region"), region_label(rf.region) or _("All")],
         [_("Branch"), branch],
     ]
 
@@ -182,6 +183,7 @@ def _xlsx(tables, header_rows, rtl: bool) -> bytes:
 
 class ReportsView(SecureView):
     roles_read = REPORT_ROLES
+    home_actions = {"export": (_l("export"), REPORT_ROLES)}
 
     def _context(self):
         from workflow.branches import visible_branch_ids

@@ -14,7 +14,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
-from wtforms import SelectField, SelectMultipleField
+import json
+
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.widgets import TextInput
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin_views.base import SecureModelView, SecureView
@@ -24,7 +27,7 @@ from models.service import EligibilityCriterion, ServiceType, VerificationMechan
 from workflow import outreach
 from workflow.audit import record_access
 from workflow.dates import dual_date
-from workflow.eligibility import FIELDS, OPERATORS, validate_criterion
+from workflow.eligibility import FIELDS, OPERATORS, validate_criterion, value_choices
 from workflow.roles import ADMIN_OFFICER, ADMIN_ONLY
 from workflow.spreadsheet import escape_formula
 from workflow.state_machine import MECHANISM_LABELS
@@ -38,6 +41,21 @@ def _operator_choices():
     return list(OPERATORS.items())
 
 
+class CriterionValueInput(TextInput):
+    """The value box carries the fields' own values (in the reader's language): static/js/criteria.js
+    turns it into a list for those fields, so nobody types «male» or «married». Without
+    JavaScript it stays a text box taking the codes."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("data-criterion-choices", json.dumps(value_choices(), ensure_ascii=False))
+        kwargs.setdefault("dir", "auto")
+        return super().__call__(field, **kwargs)
+
+
+class CriterionValueField(StringField):
+    widget = CriterionValueInput()
+
+
 class CriterionInline(InlineFormAdmin):
     form_columns = ("id", "field", "operator", "value", "explanation_ar", "explanation_en", "sort_order")
     form_label = _l("Eligibility criterion")
@@ -46,7 +64,7 @@ class CriterionInline(InlineFormAdmin):
         "explanation_ar": _l("Explanation (Arabic)"), "explanation_en": _l("Explanation (English)"),
         "sort_order": _l("Order"),
     }
-    form_overrides = {"field": SelectField, "operator": SelectField}
+    form_overrides = {"field": SelectField, "operator": SelectField, "value": CriterionValueField}
     form_args = {
         "field": {"choices": _field_choices, "label": _l("Field")},
         "operator": {"choices": _operator_choices, "label": _l("Operator")},
@@ -124,6 +142,14 @@ class ServiceTypeAdmin(SecureModelView):
     def eligible_view(self, service_type_id: int):
         """Outreach: the beneficiaries whose recorded data meets this service's conditions."""
         return _eligible_page(self, service_type_id)
+
+    @property
+    def extra_js(self):
+        return [url_for("static", filename="js/criteria.js")]
+
+    @extra_js.setter
+    def extra_js(self, value):
+        pass
 
     def get_query(self):
         return super().get_query().options(selectinload(self.model.criteria))

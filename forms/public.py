@@ -2,20 +2,24 @@
 in their canonical form) so the workflow functions receive clean data."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, EmailField, FieldList, Form, FormField, RadioField,
+from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms.text_input import CleanFlaskForm, CleanForm
+from forms.dates import DateField
+from models.types import utcnow
+from workflow.bidi import mark_ltr_inputs
+from workflow.dates import to_local
 from workflow.files import sniff_upload
 from workflow.identity import normalize_digits, validate_national_id
 from workflow.phones import normalize_saudi_mobile
+from workflow.regions import region_choices
 from workflow.volunteers import DAY_PARTS, EDUCATION, HOW_HEARD, WEEKDAYS
 
 GENDERS = [("male", _l("Male")), ("female", _l("Female"))]
@@ -56,7 +60,8 @@ mobile_check.field_flags = {"required": True}
 def past_birth_date(form, field):
     if field.data is None:
         return
-    if field.data >= date.today() or field.data.year < 1900:
+    today = to_local(utcnow()).date()  # the organisation's day, not the server's
+    if field.data >= today or field.data.year < 1900:
         raise ValidationError(_l("Enter a real birth date in the past."))
 
 
@@ -67,7 +72,15 @@ def strip_filter(value):
 REQUIRED = _l("This field is required.")
 
 
-class VolunteerForm(CleanFlaskForm):
+class PublicForm(CleanFlaskForm):
+    """Phones, IDs and emails are typed in left-to-right boxes (workflow/bidi.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_ltr_inputs(self)
+
+
+class VolunteerForm(PublicForm):
     full_name = StringField(_l("Full name"), filters=[strip_filter],
                             validators=[DataRequired(REQUIRED), Length(min=5, max=200)])
     national_id = StringField(_l("National ID or iqama number"), validators=[national_id_check])
@@ -112,7 +125,7 @@ class DocumentEntry(CleanForm):
             raise ValidationError(_l("Choose the document type."))
 
 
-class RequestForm(CleanFlaskForm):
+class RequestForm(PublicForm):
     national_id = StringField(_l("National ID or iqama number"), validators=[national_id_check])
     nationality = SelectField(_l("Nationality"), choices=NATIONALITIES, default="SA")
     first_name = StringField(_l("First name"), filters=[strip_filter], validators=[DataRequired(REQUIRED), Length(max=60)])
@@ -124,7 +137,13 @@ class RequestForm(CleanFlaskForm):
     phone = StringField(_l("Mobile number"), validators=[mobile_check])
     email = EmailField(_l("Email"), filters=[strip_filter],
                        validators=[Optional(), Email(_l("Enter a valid email address.")), Length(max=255)])
-    region = StringField(_l("Region"), filters=[strip_filter], validators=[Optional(), Length(max=60)])
+    # The same 13 regions, stored by code, as the staff form (workflow/regions.py).
+    region = SelectField(_l("Region"), choices=[], validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region.choices = [("", _l("Choose…"))] + region_choices()
+
     city = StringField(_l("City"), filters=[strip_filter], validators=[DataRequired(REQUIRED), Length(max=60)])
     service_type = SelectField(_l("Service requested"), coerce=int,
                                validators=[DataRequired(_l("Choose the service you need."))])
@@ -147,7 +166,7 @@ class RequestForm(CleanFlaskForm):
             raise ValidationError(str(exc)) from None
 
 
-class StatusForm(CleanFlaskForm):
+class StatusForm(PublicForm):
     reference = StringField(_l("Reference number"), filters=[strip_filter],
                             validators=[DataRequired(REQUIRED), Length(max=30)])
     phone_last4 = StringField(_l("Last 4 digits of your mobile number"),

@@ -11,10 +11,11 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms import DateField, FileField, SelectField, StringField, TextAreaField
+from wtforms import FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import FileInput
 
+from forms.dates import DateField
 from admin_views.base import AdminForm
 from models.beneficiary import Gender, MaritalStatus
 from workflow.registry import (
@@ -22,6 +23,7 @@ from workflow.registry import (
     MARITAL_LABELS,
     RELATION_LABELS,
     RELATIONS,
+    REQUIRED,
     nationality_choices,
     region_choices,
 )
@@ -139,6 +141,7 @@ class StoredFileField(FileField):
 
 
 class BeneficiaryForm(AdminForm):
+    required_fields = REQUIRED
     national_id = StringField(_l("National ID / iqama"), render_kw={"dir": "ltr", "inputmode": "numeric",
                                                                      "autocomplete": "off"})
     first_name = StringField(_l("First name"))

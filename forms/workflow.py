@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from forms.text_input import CleanFlaskForm
-from wtforms import DateField, HiddenField, MultipleFileField, RadioField, SelectField, TextAreaField
+from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from forms.dates import DateField
 
 
 class ActionForm(CleanFlaskForm):
@@ -22,6 +24,9 @@ class IncompleteForm(ActionForm):
 class ReferForm(ActionForm):
     specialist = SelectField(_l("Specialist"), coerce=int, validators=[InputRequired()])
     reason = TextAreaField(_l("Reason for the referral"), validators=[DataRequired(), Length(max=2000)])
+    mechanisms = SelectMultipleField(_l("Research asked for"), validators=[Optional()],
+                                     description=_l("Each one is recorded separately; the request comes back "
+                                                    "when all are done. None: the specialist chooses."))
 
 
 class WithdrawForm(ActionForm):

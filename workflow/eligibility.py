@@ -26,6 +26,9 @@ class Field:
     label: Any  # lazy string
     kind: str  # "text", "number", "bool"
     compute: Callable[[Any, date], Any]  # (beneficiary, day) -> value or None when unknown
+    # The field's own values [(code, label in the reader's language)]: the criteria editor offers
+    # them in a list instead of asking for codes; None for free numbers and texts.
+    choices: Callable[[], list[tuple[str, str]]] | None = None
 
 
 def _age(b, day: date):
@@ -63,12 +66,43 @@ def _children(b, day: date):
     return Decimal(sum(1 for m in b.household if m.relation in ("son", "daughter")))
 
 
+def _gender_choices():
+    from workflow.registry import GENDER_LABELS
+
+    return [(str(k), str(v)) for k, v in GENDER_LABELS.items()]
+
+
+def _marital_choices():
+    from workflow.registry import MARITAL_LABELS
+
+    return [(k, str(v)) for k, v in MARITAL_LABELS.items()]
+
+
+def _nationality_choices():
+    from workflow.policy import current_lang
+    from workflow.registry import nationality_choices
+
+    return nationality_choices(current_lang())
+
+
+def _region_choices():
+    from workflow.regions import region_choices
+
+    return region_choices()
+
+
+def _yes_no_choices():
+    from flask_babel import gettext as _
+
+    return [("yes", _("Yes")), ("no", _("No"))]
+
+
 FIELDS: dict[str, Field] = {f.key: f for f in (
-    Field("nationality", _l("Nationality (ISO code, e.g. SA)"), "text", _text("nationality")),
-    Field("region", _l("Region"), "text", _text("region")),
+    Field("nationality", _l("Nationality"), "text", _text("nationality"), _nationality_choices),
+    Field("region", _l("Region"), "text", _text("region"), _region_choices),
     Field("city", _l("City"), "text", _text("city")),
-    Field("gender", _l("Gender (male/female)"), "text", _text("gender")),
-    Field("marital_status", _l("Marital status (single/married/divorced/widowed)"), "text", _text("marital_status")),
+    Field("gender", _l("Gender"), "text", _text("gender"), _gender_choices),
+    Field("marital_status", _l("Marital status"), "text", _text("marital_status"), _marital_choices),
     Field("age", _l("Age in years"), "number", _age),
     Field("monthly_income", _l("Monthly income of the beneficiary"), "number", _income),
     Field("household_income", _l("Monthly income of the household"), "number", _household_income),
@@ -76,8 +110,13 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
     Field("household_size", _l("Household size"), "number", lambda b, d: Decimal(b.household_size)),
     Field("children_count", _l("Number of children in the household"), "number", _children),
     Field("has_disabled_member", _l("Household has a member with a disability"), "bool",
-          lambda b, d: any(m.has_disability for m in b.household)),
+          lambda b, d: any(m.has_disability for m in b.household), _yes_no_choices),
 )}
+
+
+def value_choices() -> dict[str, list[tuple[str, str]]]:
+    """{field: [(code, label)]} for the fields that have their own values."""
+    return {f.key: f.choices() for f in FIELDS.values() if f.choices is not None}
 
 OPERATORS = {
     "eq": _l("equals"),
@@ -140,6 +179,12 @@ def validate_criterion(field: str, operator: str, value: str) -> None:
         raise ValueError(_l("A value is required."))
     for part in parts:
         _parse(spec.kind, part)
+    if spec.choices is not None and spec.kind == "text":
+        allowed = {fold_arabic(code) for code, _label in spec.choices()}
+        for part in parts:
+            if fold_arabic(part) not in allowed:
+                raise ValueError(_l("“%(value)s” is not one of this field's values: choose it from the list.",
+                                    value=part))
 
 
 def _compare(op: str, seen, wanted) -> bool:

@@ -22,6 +22,7 @@ from workflow.arabic import fold_arabic
 from workflow.identity import normalize_digits
 from workflow.phones import last4
 from workflow.public_forms import clean_text, notice_version
+from workflow.regions import region_code, region_label
 from workflow.storage import save_upload
 
 WEBSITE_CHANNEL = "website"
@@ -66,7 +67,7 @@ class Applicant:
             first_name=clean_text(self.first_name)[:60], father_name=clean_text(self.father_name)[:60],
             grandfather_name=clean_text(self.grandfather_name)[:60], family_name=clean_text(self.family_name)[:60],
             gender=self.gender, birth_date=self.birth_date, phone=self.phone,
-            email=(self.email or "").strip().lower()[:255], region=clean_text(self.region)[:60],
+            email=(self.email or "").strip().lower()[:255], region=region_code(self.region) or "",
             city=clean_text(self.city)[:60])
 
 
@@ -124,6 +125,8 @@ def differences(existing: Beneficiary, applicant: Applicant) -> list[str]:
     found = []
     for name, label in _COMPARED:
         typed, stored = getattr(applicant, name), getattr(existing, name)
+        if name == "region":
+            typed, stored = region_label(typed), region_label(stored)
         if typed in (None, ""):
             continue
         if isinstance(typed, str) and isinstance(stored, str):

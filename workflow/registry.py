@@ -37,43 +37,9 @@ from workflow.arabic import fold_arabic, full_name, name_search_terms
 from workflow.dates import to_local
 from workflow.identity import normalize_digits, validate_national_id
 from workflow.phones import normalize_saudi_mobile
+from workflow.regions import _REGION_ALIASES, REGIONS, region_choices, region_code, region_label  # noqa: F401 (one list: workflow/regions.py)
 
 # --- reference values ---------------------------------------------------------
-
-# The 13 administrative regions (stored by code, shown translated).
-REGIONS: dict[str, Any] = {
-    "riyadh": _l("Riyadh"),
-    "makkah": _l("Makkah"),
-    "madinah": _l("Madinah"),
-    "qassim": _l("Qassim"),
-    "eastern": _l("Eastern Province"),
-    "asir": _l("Asir"),
-    "tabuk": _l("Tabuk"),
-    "hail": _l("Hail"),
-    "northern_borders": _l("Northern Borders"),
-    "jazan": _l("Jazan"),
-    "najran": _l("Najran"),
-    "bahah": _l("Al-Bahah"),
-    "jouf": _l("Al-Jouf"),
-}
-# Spellings met in spreadsheets (folded Arabic and lower-case English) -> code.
-_REGION_ALIASES = {
-    "الرياض": "riyadh", "منطقه الرياض": "riyadh", "riyadh": "riyadh",
-    "مكه": "makkah", "مكه المكرمه": "makkah", "منطقه مكه المكرمه": "makkah", "makkah": "makkah", "mecca": "makkah",
-    "المدينه": "madinah", "المدينه المنوره": "madinah", "منطقه المدينه المنوره": "madinah", "madinah": "madinah",
-    "medina": "madinah",
-    "القصيم": "qassim", "منطقه القصيم": "qassim", "qassim": "qassim",
-    "الشرقيه": "eastern", "المنطقه الشرقيه": "eastern", "eastern": "eastern", "eastern province": "eastern",
-    "عسير": "asir", "منطقه عسير": "asir", "asir": "asir",
-    "تبوك": "tabuk", "منطقه تبوك": "tabuk", "tabuk": "tabuk",
-    "حايل": "hail", "حائل": "hail", "منطقه حايل": "hail", "hail": "hail", "ha'il": "hail",
-    "الحدود الشماليه": "northern_borders", "منطقه الحدود الشماليه": "northern_borders",
-    "northern borders": "northern_borders",
-    "جازان": "jazan", "جيزان": "jazan", "منطقه جازان": "jazan", "jazan": "jazan", "jizan": "jazan",
-    "نجران": "najran", "منطقه نجران": "najran", "najran": "najran",
-    "الباحه": "bahah", "منطقه الباحه": "bahah", "bahah": "bahah", "al-bahah": "bahah", "al bahah": "bahah",
-    "الجوف": "jouf", "منطقه الجوف": "jouf", "jouf": "jouf", "al-jouf": "jouf", "al jouf": "jouf",
-}
 
 GENDER_LABELS = {Gender.MALE: _l("Male"), Gender.FEMALE: _l("Female")}
 _GENDER_ALIASES = {"ذكر": Gender.MALE, "m": Gender.MALE, "male": Gender.MALE,
@@ -103,14 +69,6 @@ NAME_FIELDS = ("first_name", "father_name", "grandfather_name", "family_name")
 FIELDS = ("national_id", *NAME_FIELDS, "gender", "birth_date", "nationality", "phone", "email", "region", "city",
           "district", "address", "marital_status", "monthly_income", "notes")
 REQUIRED = frozenset({"national_id", "first_name", "father_name", "family_name", "gender", "phone"})
-
-
-def region_label(code: str | None) -> str:
-    return str(REGIONS.get(code or "", code or ""))
-
-
-def region_choices() -> list[tuple[str, str]]:
-    return [(code, str(label)) for code, label in REGIONS.items()]
 
 
 def nationality_choices(locale: str = "ar") -> list[tuple[str, str]]:

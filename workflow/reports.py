@@ -30,6 +30,7 @@ from models.types import utcnow
 from models.user import User
 from workflow.applications import overdue_clause
 from workflow.dates import local_zone, to_local
+from workflow.regions import region_choices
 
 
 # ---------------------------------------------------------------- filters
@@ -488,8 +489,7 @@ def filter_choices() -> dict:
     return {
         "service_types": db.session.scalars(select(ServiceType).order_by(ServiceType.name_ar)).all(),
         "channels": db.session.scalars(select(Channel).order_by(Channel.sort_order, Channel.name_ar)).all(),
-        "regions": [r for r in db.session.scalars(
-            select(distinct(Beneficiary.region)).where(Beneficiary.region != "").order_by(Beneficiary.region))],
+        "regions": region_choices(),  # the 13 regions (workflow/regions.py), by code
         "branches": _branches(),
     }
 

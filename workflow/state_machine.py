@@ -70,8 +70,10 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     Transition("supply", (Status.INCOMPLETE,), (Status.RECEIVED,), OFFICE, _l("Missing items supplied")),
     Transition("refer_to_specialist", (Status.RECEIVED, Status.VERIFIED), (Status.WITH_SPECIALIST,), OFFICE,
                _l("Refer to specialist"), needs_input=True),
-    # Back to where it was referred from, carrying the specialist's recommendation.
-    Transition("submit_research", (Status.WITH_SPECIALIST,), (Status.RECEIVED, Status.VERIFIED), RESEARCHER,
+    # Back to where it was referred from, carrying the specialist's recommendation, once every
+    # mechanism the referral asked for is recorded; until then it stays with the specialist.
+    Transition("submit_research", (Status.WITH_SPECIALIST,), (Status.RECEIVED, Status.VERIFIED,
+                                                              Status.WITH_SPECIALIST), RESEARCHER,
                _l("Submit research"), needs_input=True),
     Transition("raise_to_committee", (Status.VERIFIED,), (Status.AWAITING_COMMITTEE,), OFFICE,
                _l("Raise to committee")),
@@ -234,30 +236,50 @@ def supply(application: Application, actor, note: str = "") -> None:
     _commit_point(application, "supply", Status.RECEIVED, actor, note or supplied)
 
 
-def refer_to_specialist(application: Application, actor, specialist, reason: str) -> Research:
+def refer_to_specialist(application: Application, actor, specialist, reason: str,
+                        mechanisms=()) -> Research:
+    """Refer to a specialist. `mechanisms` (field visit, interview…) are each recorded separately
+    (one Research each); the request comes back when all are. None: the specialist chooses."""
     check("refer_to_specialist", application, actor)
     if specialist is None or getattr(specialist, "role", None) != Role.SPECIALIST.value or not specialist.active:
         raise InvalidInput(_l("Choose an active social-research specialist."))
     reason = _require_text(reason, _l("A reason for the referral is required."))
+    wanted = {m for m in (mechanisms or ()) if m}
+    if wanted - set(RESEARCH_MECHANISMS):
+        raise InvalidInput(_l("Choose how the research is to be done."))
+    mechanisms = [m for m in RESEARCH_MECHANISMS if m in wanted]
     _stale_guard(application)
-    research = Research(application=application, specialist_id=specialist.id, referral_reason=reason,
-                        referred_at=utcnow())
-    db.session.add(research)
+    now = utcnow()
+    rows = [Research(application=application, specialist_id=specialist.id, referral_reason=reason,
+                     referred_at=now, mechanism=m) for m in (mechanisms or [""])]
+    db.session.add_all(rows)
     application.assigned_specialist_id = specialist.id
+    asked = "، ".join(str(RESEARCH_MECHANISMS[m]) for m in mechanisms)
     _commit_point(application, "refer_to_specialist", Status.WITH_SPECIALIST, actor,
-                  f"{specialist.full_name}: {reason}")
-    return research
+                  f"{specialist.full_name}: {reason}" + (f" ({asked})" if asked else ""))
+    return rows[0]
+
+
+def open_researches(application: Application) -> list[Research]:
+    """What the current referral still waits for, one row per mechanism asked."""
+    return [r for r in application.research if r.submitted_at is None]
 
 
 def open_research(application: Application) -> Research | None:
-    pending = [r for r in application.research if r.submitted_at is None]
+    pending = open_researches(application)
     return pending[-1] if pending else None
+
+
+def _pending_for(application: Application, mechanism: str) -> Research | None:
+    pending = open_researches(application)
+    return (next((r for r in pending if r.mechanism == mechanism), None)
+            or next((r for r in pending if not r.mechanism), None))
 
 
 def _referred_from(application: Application) -> str:
     events = [e for e in application.events if e.action == "refer_to_specialist"]
     source = events[-1].from_status if events else Status.RECEIVED
-    return source if source in TRANSITIONS["submit_research"].targets else Status.RECEIVED
+    return source if source in (Status.RECEIVED, Status.VERIFIED) else Status.RECEIVED
 
 
 def submit_research(application: Application, actor, *, mechanism: str, conducted_on: date | None,
@@ -267,11 +289,14 @@ def submit_research(application: Application, actor, *, mechanism: str, conducte
     check("submit_research", application, actor)
     if application.assigned_specialist_id != actor.id:
         raise NotAllowed(_l("This request is assigned to another specialist."))
-    research = open_research(application)
-    if research is None or research.specialist_id != actor.id:
+    if open_research(application) is None or open_research(application).specialist_id != actor.id:
         raise NotAllowed(_l("This request is assigned to another specialist."))
     if mechanism not in RESEARCH_MECHANISMS:
         raise InvalidInput(_l("Choose how the research was done."))
+    research = _pending_for(application, mechanism)
+    if research is None:
+        raise InvalidInput(_l("The referral did not ask for %(mechanism)s, or it is already recorded.",
+                              mechanism=RESEARCH_MECHANISMS[mechanism]))
     if recommendation not in RECOMMENDATIONS:
         raise InvalidInput(_l("Choose a recommendation."))
     if conducted_on is None:
@@ -280,7 +305,8 @@ def submit_research(application: Application, actor, *, mechanism: str, conducte
         raise InvalidInput(_l("The date of the research cannot be in the future."))
     findings = _require_text(findings, _l("Findings are required."))
     _stale_guard(application)
-    target = _referred_from(application)
+    still_open = [r for r in open_researches(application) if r is not research]
+    target = Status.WITH_SPECIALIST if still_open else _referred_from(application)
     research.mechanism = mechanism
     research.conducted_on = conducted_on
     research.findings = findings
@@ -291,7 +317,7 @@ def submit_research(application: Application, actor, *, mechanism: str, conducte
         research.attachments.append(stored)
     application.recommendation = recommendation
     _commit_point(application, "submit_research", target, actor,
-                  str(RECOMMENDATIONS[recommendation]))
+                  f"{RESEARCH_MECHANISMS[mechanism]}: {RECOMMENDATIONS[recommendation]}")
     return research
 
 
@@ -300,6 +326,11 @@ def missing_mechanisms(application: Application) -> list[str]:
     done = {r.mechanism for r in application.research if r.submitted_at is not None}
     wanted = application.service_type.verification_mechanisms or []
     return [m for m in wanted if m in _MECHANISM_RESEARCH and _MECHANISM_RESEARCH[m] not in done]
+
+
+def missing_research(application: Application) -> list[str]:
+    """The research mechanisms (interview, field_visit) the service still needs: a referral's default."""
+    return [_MECHANISM_RESEARCH[m] for m in missing_mechanisms(application)]
 
 
 def raise_to_committee(application: Application, actor, note: str = "") -> None:

@@ -66,7 +66,7 @@ def request_data(catalogue, **overrides) -> dict:
     data = {
         "national_id": VALID_ID, "nationality": "SA", "first_name": "محمد", "father_name": "عبدالله",
         "grandfather_name": "سعد", "family_name": "القحطاني", "gender": "male", "birth_date": "1985-04-02",
-        "phone": PHONE, "email": "m@example.org", "region": "الجوف", "city": "سكاكا",
+        "phone": PHONE, "email": "m@example.org", "region": "jouf", "city": "سكاكا",
         "service_type": str(catalogue["food"].id), "description": "أحتاج سلة غذائية لأسرتي المكونة من خمسة أفراد.",
         "documents-0-document_type": "0", "documents-1-document_type": "0", "documents-2-document_type": "0",
         "signed_name": "محمد عبدالله سعد القحطاني", "declaration": "y", "consent": "y",
