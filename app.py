@@ -93,6 +93,17 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(days_left_text=days_left_text, overdue_text=overdue_text, delivery_label=delivery_label)
 
+    import forms.accessibility
+
+    app.jinja_env.globals["form_a11y"] = forms.accessibility
+    # Flask-Admin's own templates stay reachable as "flask_admin/admin/…", so that
+    # templates/admin/lib.html can wrap its form macros instead of copying them.
+    import flask_admin
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+    originals = FileSystemLoader(str(Path(flask_admin.__file__).parent / "templates" / "bootstrap4"))
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"flask_admin": originals})])
+
     @app.context_processor
     def language_context():
         lang = str(get_locale() or "ar")

@@ -51,8 +51,9 @@ def login():
             session.permanent = True
             record_access("login", "user", user.id)
             return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
-        # The same words whether or not the account exists.
-        flash(_("Incorrect email or password."), "error")
+        # The same words whether or not the account exists. The message belongs to the fields
+        # (the template marks both invalid and ties them to it), not to a page-level alert.
+        form.password.errors.append(_("Incorrect email or password."))
     return render_template("auth/login.html", form=form)
 
 
