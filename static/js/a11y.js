@@ -25,6 +25,15 @@
   }
 
   document.addEventListener("click", function (event) {
+    // The skip link moves the focus without adding #main-content to the address: a form posted
+    // from that address would come back scrolled to, and focused on, the content, not its errors.
+    var skip = event.target.closest && event.target.closest("a.skip-link");
+    var main = document.getElementById("main-content");
+    if (skip && main) {
+      event.preventDefault();
+      main.focus();
+      return;
+    }
     var link = event.target.closest && event.target.closest("#error-summary a[href^='#']");
     if (!link) { return; }
     var target = focusable(link.getAttribute("href").slice(1));
