@@ -91,7 +91,8 @@ def summary(form) -> list[dict]:
         for message in field_errors(field):
             if isinstance(message, Markup):  # the summary's entry is itself a link
                 message = message.striptags()
-            entries.append({"href": "#" + anchor(field), "label": str(field.label.text), "message": message})
+            label = str(field.label.text).rstrip(" .:")  # "… volunteering.: …" reads badly
+            entries.append({"href": "#" + anchor(field), "label": label, "message": message})
     for message in getattr(form, "form_errors", None) or []:
         entries.append({"href": None, "label": "", "message": str(message)})
     return entries
