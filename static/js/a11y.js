@@ -2,7 +2,8 @@
 // 1. After a failed save the focus goes to the error summary (or to the error message flashed
 //    after a redirect), so a screen reader reads what went wrong and a keyboard user starts there.
 // 2. The summary's links put the focus in their field (a search-as-you-type field's box included).
-// 3. Flask-Admin's Select2 look-ups and date pickers get the names and keyboard behaviour they lack.
+// 3. Flask-Admin's Select2 look-ups get the names they lack (its date pickers are replaced by the
+//    browsers' own date inputs: admin_views/base.py, AppModelConverter).
 (function () {
   "use strict";
 
@@ -68,30 +69,11 @@
     });
   }
 
-  // Flask-Admin's date pickers open on focus and close with Escape; typing the date
-  // (yyyy-mm-dd) always works. The field is described by its expected format.
-  function describeDates() {
-    Array.prototype.forEach.call(document.querySelectorAll("input[data-role='datepicker'], input[data-role='datetimepicker']"),
-      function (input) {
-        if (!input.getAttribute("placeholder")) {
-          input.setAttribute("placeholder", input.getAttribute("data-role") === "datepicker" ? "YYYY-MM-DD" : "YYYY-MM-DD HH:MM:SS");
-        }
-        input.setAttribute("autocomplete", "off");
-        input.addEventListener("keydown", function (event) {
-          if (event.key === "Escape" && window.jQuery) {
-            var picker = window.jQuery(input).data("daterangepicker");
-            if (picker) { picker.hide(); }
-          }
-        });
-      });
-  }
-
   function enhance() {
     Array.prototype.forEach.call(document.querySelectorAll("div.select2-container[id^='s2id_']"), labelSelect2);
   }
 
   function start() {
-    describeDates();
     enhance();
     // Select2 draws its boxes when Flask-Admin's form.js runs (on load) and when inline rows are added.
     if (window.MutationObserver) {

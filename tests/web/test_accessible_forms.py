@@ -4,6 +4,7 @@ it is invalid, required fields are announced, and the form opens with a summary 
 The browser suite (tests/browser/test_accessibility.py) runs axe-core on the same pages."""
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from extensions import db
@@ -146,3 +147,22 @@ def test_admin_frame_has_landmarks_labelled_search_and_an_operable_close_button(
     buttons = [e for e in page.all if e["tag"] == "button" and e["attrs"].get("data-dismiss") == "alert"]
     assert buttons, "no flashed message with a close button"
     assert all(b["attrs"].get("aria-label") and "aria-hidden" not in b["attrs"] for b in buttons)
+
+
+def test_dates_are_typed_in_the_browsers_own_date_inputs(app, client, users):
+    """Flask-Admin's date pickers rewrote the field on every key press and were mouse-only."""
+    from tests import factories as f
+
+    b = f.beneficiary()
+    db.session.commit()
+    login(client, users["admin"].email)
+    html = client.get(f"/admin/communication/new/?beneficiary_id={b.id}").get_data(as_text=True)
+    assert 'type="datetime-local"' in html and "datetimepicker" not in html
+    html = client.get("/admin/committeesession/new/").get_data(as_text=True)
+    page = Elements(html)
+    assert page.by_id["held_on"]["attrs"].get("type") == "date" and "datepicker" not in html
+    # The browser's input holds the time to the minute, in its own format (what the older forms
+    # sent, with seconds and a space, is still read: tests/web/test_reports_web.py).
+    value = Elements(client.get(f"/admin/communication/new/?beneficiary_id={b.id}").get_data(as_text=True)
+                     ).by_id["at"]["attrs"].get("value", "")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", value), value
