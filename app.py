@@ -127,6 +127,10 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(days_left_text=days_left_text, overdue_text=overdue_text, delivery_label=delivery_label)
 
+    import forms.accessibility
+
+    app.jinja_env.globals["form_a11y"] = forms.accessibility
+
     @app.context_processor
     def language_context():
         lang = str(get_locale() or "ar")

@@ -76,8 +76,9 @@ def login():
         if user is not None:
             return _sign_in(user, remember, "password", request.args.get("next"))
         record_access("login_failed", "user", note=mask_email(form.email.data))
-        # The same words whether or not the account exists.
-        flash(_("Incorrect email or password."), "error")
+        # The same words whether or not the account exists. The message belongs to the fields
+        # (the template marks both invalid and ties them to it), not to a page-level alert.
+        form.password.errors.append(_("Incorrect email or password."))
     return render_template("auth/login.html", form=form)
 
 
