@@ -64,8 +64,7 @@ from flask_admin.babel import Translations as AdminTranslations
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired
-from wtforms.fields import DateField, DateTimeLocalField
-from wtforms.widgets import DateInput
+from wtforms.fields import DateTimeLocalField
 from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
@@ -220,16 +219,11 @@ class AppModelConverter(AdminModelConverter):
     def convert_utc_datetime(self, field_args, **extra):
         return LocalDateTimeField(**field_args)
 
-    @converts("Date")
-    def convert_date(self, field_args, **extra):
-        return DateField(**field_args)
-
     # Flask-Admin's date pickers (daterangepicker) rewrite the field on every key press, so a date
-    # could not be typed, and the calendar is mouse-only. The browsers' own date inputs work with
-    # the keyboard and screen readers (WCAG 2.1.1, 4.1.2).
+    # could not be typed, and the calendar is mouse-only. The browsers' own date inputs (with the
+    # Hijri box beside them, forms/dates.py) work with the keyboard and screen readers (WCAG 2.1.1, 4.1.2).
     @converts("Date")
     def convert_date(self, field_args, **extra):
-        field_args.setdefault("widget", DateInput())
         return DateField(**field_args)
 
     @converts("DateTime")
