@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import false, select
 from wtforms.validators import DataRequired
 
 from admin_views.base import SecureModelView, current_role, role_in
@@ -30,7 +30,7 @@ from models.reference import Channel
 from models.service import ServiceType
 from models.user import User
 from workflow import state_machine as sm
-from workflow.applications import days_left, is_overdue, overdue_clause, receive_application
+from workflow.applications import days_left, is_overdue, overdue_clause, receive_application, reference_clause
 from workflow.checklist import STATUS_LABELS as CHECK_LABELS
 from workflow.checklist import item_detail, item_label, missing_items, run_checklist
 from workflow.dates import days_left_text, dual_date, dual_date_html, overdue_text
@@ -58,7 +58,7 @@ def status_badge(status: str) -> Markup:
 
 def date_cell(value, with_time: bool = False) -> Markup:
     """A date that never breaks across lines (Gregorian + Hijri keep together in RTL)."""
-    return Markup('<span class="text-nowrap">{}</span>').format(dual_date_html(value, with_time=with_time)) if value else ""
+    return dual_date_html(value, with_time=with_time) if value else ""  # .dual-date: white-space nowrap
 
 
 def due_cell(application: Application) -> Markup:
@@ -68,10 +68,18 @@ def due_cell(application: Application) -> Markup:
     left = days_left(application)
     if left < 0:
         note = overdue_text(-left)
-        return Markup('<span class="overdue" title="{n}">{t}</span><br><span class="badge badge-danger">{n}</span>').format(
+        return Markup('<span class="overdue">{t}</span><br><span class="badge badge-danger">{n}</span>').format(
             t=text, n=note)
     note = days_left_text(left)
     return Markup('{t}<br><small class="text-muted">{n}</small>').format(t=text, n=note)
+
+
+def reference_link(view, context, application: Application) -> Markup:
+    """The reference opens the request (as the first column does in Django's admin): one link a
+    row instead of view and edit icons (editing is a tab of the request's page)."""
+    back = context.resolve("return_url")
+    url = view.get_url(".details_view", id=application.id, url=None if back == view.get_url(".index_view") else back)
+    return Markup('<a href="{}"><bdi dir="ltr">{}</bdi></a>').format(url, application.reference)
 
 
 class OverdueFilter(BaseSQLAFilter):
@@ -114,6 +122,7 @@ class ApplicationAdmin(SecureModelView):
 
     details_template = "admin/application/details.html"
     column_list = ("reference", "beneficiary", "service_type", "channel", "status", "received_at", "decision_due")
+    column_display_actions = False  # the reference is the row's link (reference_link)
     column_default_sort = ("received_at", True)
     column_sortable_list = ("reference", "status", "received_at", "decision_due")
     column_searchable_list = ("reference",)
@@ -142,7 +151,7 @@ class ApplicationAdmin(SecureModelView):
         "served_at": lambda v, c, m, n: date_cell(m.served_at, with_time=True),
         "closed_at": lambda v, c, m, n: date_cell(m.closed_at, with_time=True),
         "recommendation": lambda v, c, m, n: sm.RECOMMENDATIONS.get(m.recommendation, m.recommendation),
-        "reference": lambda v, c, m, n: Markup('<span class="ltr text-nowrap">{}</span>').format(m.reference),
+        "reference": lambda v, c, m, n: reference_link(v, c, m),
     }
     column_formatters_export = {
         "status": lambda v, c, m, n: sm.status_label(m.status),
@@ -177,6 +186,19 @@ class ApplicationAdmin(SecureModelView):
 
     def get_count_query(self):
         return self._scope(super().get_count_query())
+
+    # -- search: a reference or its number, from the reference index ----------
+    def search_placeholder(self):
+        return _("Reference or its number")
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        clause = reference_clause(search)
+        if clause is None:
+            clause = false()  # not a reference: nothing matches (never a scan)
+        query = query.filter(clause)
+        if count_query is not None:
+            count_query = count_query.filter(clause)
+        return query, count_query, joins, count_joins
 
     # -- create / edit ----------------------------------------------------
     def create_model(self, form):

@@ -171,7 +171,7 @@ def project_pages(url: str) -> list[dict]:
     The expected row is read here with plain SQL, independently of the views: the newest row of
     the list (default order: newest first), the 2,000th page's first row, the newest beneficiary
     with a name word starting احمد, a request by its reference... A list row is recognised by its
-    details link (`details/?id=N&amp;`), which the search box cannot echo."""
+    details link (`details/?id=N`), which the search box cannot echo."""
     from sqlalchemy import create_engine, text
 
     from bench.run import filter_params, make_app
@@ -183,8 +183,8 @@ def project_pages(url: str) -> list[dict]:
         n_app = conn.execute(text("SELECT max(id) FROM application")).scalar()
         newest = "ORDER BY created_at DESC, id DESC"
         first_ben = one(f"SELECT id FROM beneficiary {newest} LIMIT 1")[0]
-        deep_page = min(1999, max(0, (n_ben - 1) // 25 // 2))  # 0-based: page 2,000 at full size
-        deep_ben = one(f"SELECT id FROM beneficiary {newest} LIMIT 1 OFFSET :o", o=deep_page * 25)[0]
+        deep_page = min(1999, max(0, (n_ben - 1) // 20 // 2))  # 0-based: page 2,000 at full size
+        deep_ben = one(f"SELECT id FROM beneficiary {newest} LIMIT 1 OFFSET :o", o=deep_page * 20)[0]
         named = one("SELECT b.id FROM beneficiary b WHERE b.id IN (SELECT beneficiary_id FROM beneficiary_name_word "
                     f"WHERE word >= 'احمد' AND word < 'احمد' || '\U0010ffff') {newest} LIMIT 1")[0]
         mid_ben, mid_nid, mid_phone = one("SELECT id, national_id, phone FROM beneficiary WHERE id = :i",
@@ -200,19 +200,20 @@ def project_pages(url: str) -> list[dict]:
         city_gender = filter_params(app, "beneficiary", [("city", "", "جدة"), ("gender", "", "female")])
         waiting = filter_params(app, "application", [("status", "equal", "awaiting_committee")])
 
-    def row(view: str, key: int) -> str:
-        return f"/admin/{view}/details/?id={key}&amp;"
+    def row(view: str, key: int, plain: bool = False) -> str:
+        # A row's details link ends at the id on the plain list, else ?url= (the way back) follows.
+        return f"/admin/{view}/details/?id={key}" + ('"' if plain else "&amp;")
 
     b, a = "/admin/beneficiary/", "/admin/application/"
     return [
-        {"name": "beneficiary list p1", "path": b, "contains": row("beneficiary", first_ben)},
+        {"name": "beneficiary list p1", "path": b, "contains": row("beneficiary", first_ben, plain=True)},
         {"name": "beneficiary list p2000", "path": f"{b}?page={deep_page}", "contains": row("beneficiary", deep_ben)},
         {"name": "beneficiary search name احمد", "path": b + "?" + urlencode({"search": "احمد"}),
          "contains": row("beneficiary", named)},
         {"name": "beneficiary search national ID", "path": f"{b}?search={mid_nid}", "contains": mid_phone},
         {"name": "beneficiary filter city+gender", "path": b + "?" + urlencode(city_gender),
          "contains": row("beneficiary", city_ben)},
-        {"name": "application list p1", "path": a, "contains": row("application", first_app)},
+        {"name": "application list p1", "path": a, "contains": row("application", first_app, plain=True)},
         {"name": "application filter awaiting_committee", "path": a + "?" + urlencode(waiting),
          "contains": row("application", waiting_app)},
         {"name": "application search reference", "path": a + "?" + urlencode({"search": mid_ref}),
