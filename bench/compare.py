@@ -63,6 +63,7 @@ LIST_PAGES = ("beneficiary list p1", "beneficiary list p2000", "beneficiary sear
               "beneficiary search national ID", "beneficiary filter city+gender", "application list p1",
               "application filter awaiting_committee", "application search reference")
 REFERENCE_PAGE = "application search reference"
+NAME, CITY = "احمد", "جدة"  # the name searched and the city filtered, as on the Django side
 DASHBOARD = "dashboard (project only)"
 
 
@@ -106,7 +107,8 @@ def peer_database(python: Path, peer: Path, db: Path, size: dict) -> None:
     if size is not FULL:
         args += ["--beneficiaries", str(size["beneficiaries"]), "--applications", str(size["applications"]),
                  "--communications", str(size["applications"] * 2 // 3)]
-    subprocess.run(args, env=env, check=True, stdout=sys.stderr)
+    done = subprocess.run(args, env=env, check=True, stdout=subprocess.PIPE, text=True)
+    log(done.stdout.rstrip())
     partial.rename(db)
 
 
@@ -186,10 +188,15 @@ def project_pages(url: str) -> list[dict]:
         deep_page = min(1999, max(0, (n_ben - 1) // 20 // 2))  # 0-based: page 2,000 at full size
         deep_ben = one(f"SELECT id FROM beneficiary {newest} LIMIT 1 OFFSET :o", o=deep_page * 20)[0]
         named = one("SELECT b.id FROM beneficiary b WHERE b.id IN (SELECT beneficiary_id FROM beneficiary_name_word "
-                    f"WHERE word >= 'احمد' AND word < 'احمد' || '\U0010ffff') {newest} LIMIT 1")[0]
+                    f"WHERE word >= :w AND word < :w || '\U0010ffff') {newest} LIMIT 1", w=NAME)[0]
         mid_ben, mid_nid, mid_phone = one("SELECT id, national_id, phone FROM beneficiary WHERE id = :i",
                                           i=n_ben // 2)
-        city_ben = one(f"SELECT id FROM beneficiary WHERE city = 'جدة' AND gender = 'female' {newest} LIMIT 1")[0]
+        # جدة as on the Django side; on a small data set that may have no woman, then the newest woman's city.
+        city = conn.execute(text("SELECT city FROM beneficiary WHERE city = :c AND gender = 'female' LIMIT 1"),
+                            {"c": CITY}).scalar() or one(f"SELECT city FROM beneficiary WHERE gender = 'female' "
+                                                         f"{newest} LIMIT 1")[0]
+        city_ben = one(f"SELECT id FROM beneficiary WHERE city = :c AND gender = 'female' {newest} LIMIT 1",
+                       c=city)[0]
         by_received = "ORDER BY received_at DESC, id DESC"
         first_app = one(f"SELECT id FROM application {by_received} LIMIT 1")[0]
         waiting_app = one(f"SELECT id FROM application WHERE status = 'awaiting_committee' {by_received} LIMIT 1")[0]
@@ -197,7 +204,7 @@ def project_pages(url: str) -> list[dict]:
     engine.dispose()
     app = make_app(url)
     with app.test_request_context():
-        city_gender = filter_params(app, "beneficiary", [("city", "", "جدة"), ("gender", "", "female")])
+        city_gender = filter_params(app, "beneficiary", [("city", "", city), ("gender", "", "female")])
         waiting = filter_params(app, "application", [("status", "equal", "awaiting_committee")])
 
     def row(view: str, key: int, plain: bool = False) -> str:
@@ -208,7 +215,7 @@ def project_pages(url: str) -> list[dict]:
     return [
         {"name": "beneficiary list p1", "path": b, "contains": row("beneficiary", first_ben, plain=True)},
         {"name": "beneficiary list p2000", "path": f"{b}?page={deep_page}", "contains": row("beneficiary", deep_ben)},
-        {"name": "beneficiary search name احمد", "path": b + "?" + urlencode({"search": "احمد"}),
+        {"name": "beneficiary search name احمد", "path": b + "?" + urlencode({"search": NAME}),
          "contains": row("beneficiary", named)},
         {"name": "beneficiary search national ID", "path": f"{b}?search={mid_nid}", "contains": mid_phone},
         {"name": "beneficiary filter city+gender", "path": b + "?" + urlencode(city_gender),

@@ -162,12 +162,13 @@ def board_panel(user, today=None) -> dict:
     received = db.session.scalar(select(func.count()).select_from(Application)
                                  .where(*month.application_clauses(Application.received_at))) or 0
     times = decision_time(quarter, today=today)
-    result = outcomes(quarter)
+    result = outcomes(quarter, top=0)  # the share accepted only, not the rejection reasons
     accepted = next(r for r in result["rows"] if r["outcome"] == "accepted")
+    by_status = status_counts("open", user, today)
     return {
         "received_month": received,
-        "open": list_count("open", user, today=today),
-        "by_status": status_counts("open", user, today),
+        "open": sum(n for _s, n in by_status),  # the "open" list's count, per status
+        "by_status": by_status,
         "overdue": times["overdue_now"],
         "due_week": list_count("due_week", user, today=today),
         "decided_90": times["decided"],
