@@ -291,6 +291,12 @@ class BeneficiaryAdmin(PurgeFilesOnDelete, RefreshFilters, SecureModelView):
 
     @property
     def column_formatters(self):
+        # Read for every cell of a list: built once (each formatter looks at the role when it runs).
+        if getattr(self, "_formatters", None) is None:
+            self._formatters = self._build_formatters()
+        return self._formatters
+
+    def _build_formatters(self):
         return {
             "full_name": lambda v, c, m, n: m.full_name,
             "national_id": lambda v, c, m, n: _ltr(shown_id(m.national_id)),
@@ -505,13 +511,21 @@ def _cities_in_use() -> list[str]:
     return [city for city in _values_in_use(Beneficiary.city) if city]
 
 
+_VALUES_IN_USE: dict = {}
+
+
 def _values_in_use(code) -> list[str]:
-    """The distinct values of an indexed column, one index probe per value."""
-    codes = select(func.min(code).label("code")).cte("codes", recursive=True)
-    following = select(select(func.min(code)).where(code > codes.c.code).scalar_subquery().label("code")) \
-        .where(codes.c.code.is_not(None))
-    codes = codes.union_all(following)
-    return list(db.session.scalars(select(codes.c.code).where(codes.c.code.is_not(None)).order_by(codes.c.code)))
+    """The distinct values of an indexed column, one index probe per value. The statement is
+    built once per column (building the recursive query cost more than running it)."""
+    statement = _VALUES_IN_USE.get(code.key)
+    if statement is None:
+        codes = select(func.min(code).label("code")).cte("codes", recursive=True)
+        following = select(select(func.min(code)).where(code > codes.c.code).scalar_subquery().label("code")) \
+            .where(codes.c.code.is_not(None))
+        codes = codes.union_all(following)
+        statement = _VALUES_IN_USE[code.key] = select(codes.c.code).where(codes.c.code.is_not(None)) \
+            .order_by(codes.c.code)
+    return list(db.session.scalars(statement))
 
 
 def warn_duplicates(model: Beneficiary) -> None:
