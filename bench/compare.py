@@ -3,6 +3,7 @@
     python -m bench.compare [--repeat 30] [--warmup 3] [--load-seconds 60] [--small]
     make bench-compare                      # the same, full size
     DATABASE_URL=postgresql://... make bench-compare   # the project on PostgreSQL (Django stays on SQLite)
+    python -m bench.compare --markdown before.json after.json   # a before/after table for bench/README.md
 
 What it does, in order:
 1. The peer (`$PEER_DIR`, default `../shared/peer-django` beside the repository) gets its own
@@ -410,7 +411,41 @@ def print_table(summary: dict, meta: dict, out=None) -> None:
     out.write(f"load average before/after: {meta['loadavg_start']} / {meta['loadavg_end']}\n")
 
 
+def markdown(before_file: str, after_file: str, out=None) -> None:
+    """A before/after table (Markdown) from two compare.json files: p95 per run, ratio, size."""
+    out = out or sys.stdout
+    runs = [json.loads(Path(f).read_text(encoding="utf-8")) for f in (before_file, after_file)]
+    after = {p["name"]: p for p in runs[1]["pages"]}
+    fmt = lambda xs, d=0: " / ".join(f"{x:,.{d}f}" for x in xs) or "–"  # noqa: E731
+    out.write("| page | Django p95 ms (before run) | project p95 ms before | ratio before | "
+              "Django p95 ms (after run) | project p95 ms after | ratio after | KB before → after (Django) |\n"
+              "|---|---:|---:|---:|---:|---:|---:|---:|\n")
+    for p in runs[0]["pages"]:
+        a = after.get(p["name"], {})
+        out.write(f"| {p['name']} | {fmt(p.get('django_p95_ms', []))} | {fmt(p['project_p95_ms'])} | "
+                  f"{fmt(p.get('ratio_p95', []), 2)} | {fmt(a.get('django_p95_ms', []))} | "
+                  f"{fmt(a.get('project_p95_ms', []))} | {fmt(a.get('ratio_p95', []), 2)} | "
+                  f"{p['project_bytes'] / 1000:.1f} → {a.get('project_bytes', 0) / 1000:.1f}"
+                  f"{' (%.1f)' % (p['django_bytes'] / 1000) if 'django_bytes' in p else ''} |\n")
+    for label, r in (("before", runs[0]), ("after", runs[1])):
+        load = r.get("load")
+        if load:
+            out.write(f"\nLoad ({label}): project {load['project']['requests_per_s']} req/s "
+                      f"(p95 {load['project']['p95_ms']} ms, {load['project']['errors']} errors), Django "
+                      f"{load['django']['requests_per_s']} req/s (p95 {load['django']['p95_ms']} ms, "
+                      f"{load['django']['errors']} errors): ×{load['throughput_ratio']}.")
+        out.write(f" Load average at start/end of the {label} run: {r['meta']['loadavg_start']} / "
+                  f"{r['meta']['loadavg_end']}.\n")
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["--markdown"]:
+        if len(argv) != 3:
+            raise SystemExit("usage: python -m bench.compare --markdown BEFORE.json AFTER.json")
+        markdown(argv[1], argv[2])
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or "",
                         help="the project's database (default bench/bench.db, or bench/peer/project-small.db)")
