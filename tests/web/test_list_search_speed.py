@@ -123,3 +123,33 @@ def test_list_rows_are_lean(app, client, login_as):
     html = client.get("/admin/application/").get_data(as_text=True)
     first = db.session.scalar(select(Application).order_by(Application.received_at.desc(), Application.id.desc()))
     assert f'<a href="/admin/application/details/?id={first.id}"><bdi dir="ltr">{first.reference}</bdi></a>' in html
+
+
+def _tile(html: str, tile_id: str) -> str:
+    card = re.search(rf'id="{tile_id}">(.*?)</a>', html, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", " ", card).split())
+
+
+def test_board_keeps_its_90_day_figures_a_minute_and_its_counts_fresh(app, client, login_as, monkeypatch):
+    import workflow.dashboard as dashboard
+
+    app.config["DASHBOARD_CACHE_SECONDS"] = 60
+    clock = [1000.0]
+    monkeypatch.setattr(dashboard.time, "monotonic", lambda: clock[0])
+    st = f.service_type()
+    f.application(st=st)
+    db.session.commit()
+    login_as("admin")
+    first = page_queries(client, "/admin/")
+    html = client.get("/admin/").get_data(as_text=True)
+    again = page_queries(client, "/admin/")
+    assert again.count < first.count, (first, again)  # the 90-day figures were kept
+    open_before = _tile(html, "dash-open")
+    f.application(st=st)
+    db.session.commit()
+    html = client.get("/admin/").get_data(as_text=True)
+    assert _tile(html, "dash-open") != open_before  # the day's counts are never kept
+    clock[0] += 61
+    assert page_queries(client, "/admin/").count == first.count  # a minute later: read again
+    app.config["DASHBOARD_CACHE_SECONDS"] = 0
+    assert page_queries(client, "/admin/").count == first.count
