@@ -7,7 +7,7 @@ PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app
 PYTEST_ARGS ?=
 
-.PHONY: run install install-test assets translations babel-extract babel-update babel-compile db test test-cluster test-sqlite test-postgres bench bench-data bench-load clean
+.PHONY: run install install-test assets translations babel-extract babel-update babel-compile db test test-cluster test-sqlite test-postgres bench bench-data bench-load bench-compare clean
 
 # The outbox worker runs beside the web server and stops with it (README, Messages).
 run: install db
@@ -77,6 +77,12 @@ bench: install $(if $(DATABASE_URL),,bench/bench.db)
 
 bench-load: install $(if $(DATABASE_URL),,bench/bench.db)
 	$(BIN)/python -m bench.load --seconds $(or $(SECONDS),60)
+
+# This project against the Django-admin peer (../shared/peer-django, or PEER_DIR) over HTTP:
+# the peer's venv and data under bench/peer/ (made once), both served by gunicorn, measured
+# alternately; table + bench/compare.json. DATABASE_URL puts the project on PostgreSQL.
+bench-compare: install
+	$(BIN)/python -m bench.compare $(BENCH_COMPARE_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules

@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import false, select
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from admin_views.base import SecureModelView, current_role, record_id, role_in
+from admin_views.base import SecureModelView, current_role, record_id, role_in, way_back
 from admin_views.branches import BranchFieldMixin, BranchFilter
 from admin_views.lookups import BeneficiaryLoader
 from admin_views.registry import RefreshFilters
@@ -35,7 +35,7 @@ from models.service import ServiceType
 from models.user import User
 from workflow import state_machine as sm
 from workflow.applicants import KIND_LABELS, check_applicant, check_execution, kind_choices, kind_label
-from workflow.applications import days_left, is_overdue, overdue_clause, receive_application
+from workflow.applications import days_left, is_overdue, overdue_clause, receive_application, reference_clause
 from workflow.branches import active_representatives
 from workflow.policy_templates import feature_on
 from workflow.bidi import ltr, reference
@@ -66,7 +66,7 @@ def status_badge(status: str) -> Markup:
 
 def date_cell(value, with_time: bool = False) -> Markup:
     """A date that never breaks across lines (Gregorian + Hijri keep together in RTL)."""
-    return Markup('<span class="text-nowrap">{}</span>').format(dual_date_html(value, with_time=with_time)) if value else ""
+    return dual_date_html(value, with_time=with_time) if value else ""  # .dual-date: white-space nowrap
 
 
 def due_cell(application: Application) -> Markup:
@@ -76,10 +76,17 @@ def due_cell(application: Application) -> Markup:
     left = days_left(application)
     if left < 0:
         note = overdue_text(-left)
-        return Markup('<span class="overdue" title="{n}">{t}</span><br><span class="badge badge-danger">{n}</span>').format(
+        return Markup('<span class="overdue">{t}</span><br><span class="badge badge-danger">{n}</span>').format(
             t=text, n=note)
     note = days_left_text(left)
     return Markup('{t}<br><small class="text-muted">{n}</small>').format(t=text, n=note)
+
+
+def reference_link(view, context, application: Application) -> Markup:
+    """The reference opens the request (as the first column does in Django's admin): one link a
+    row instead of view and edit icons (editing is a tab of the request's page)."""
+    url = view.get_url(".details_view", id=application.id, url=way_back(context.resolve("return_url"), view.get_url))
+    return Markup('<a href="{}">{}</a>').format(url, reference(application.reference))
 
 
 class OverdueFilter(BaseSQLAFilter):
@@ -132,6 +139,7 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
     column_list = ("reference", "beneficiary", "service_type", "channel", "branch", "status", "received_at",
                    "decision_due")
     list_eager_load = ("branch",)
+    column_display_actions = False  # the reference is the row's link (reference_link)
     column_default_sort = ("received_at", True)
     column_sortable_list = ("reference", "status", "received_at", "decision_due")
     column_searchable_list = ("reference",)
@@ -171,7 +179,7 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
         "served_at": lambda v, c, m, n: date_cell(m.served_at, with_time=True),
         "closed_at": lambda v, c, m, n: date_cell(m.closed_at, with_time=True),
         "recommendation": lambda v, c, m, n: sm.RECOMMENDATIONS.get(m.recommendation, m.recommendation),
-        "reference": lambda v, c, m, n: reference(m.reference),
+        "reference": lambda v, c, m, n: reference_link(v, c, m),
         "beneficiary": lambda v, c, m, n: m.applicant,
         "branch": lambda v, c, m, n: m.branch.name if m.branch else "",
         "applicant_kind": lambda v, c, m, n: kind_label(m.applicant_kind),
@@ -239,6 +247,19 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
 
     def get_count_query(self):
         return self._scope(super().get_count_query())
+
+    # -- search: a reference or its number, from the reference index ----------
+    def search_placeholder(self):
+        return _("Reference or its number")
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        clause = reference_clause(search)
+        if clause is None:
+            clause = false()  # not a reference: nothing matches (never a scan)
+        query = query.filter(clause)
+        if count_query is not None:
+            count_query = count_query.filter(clause)
+        return query, count_query, joins, count_joins
 
     # -- create / edit ----------------------------------------------------
     def create_form(self, obj=None):

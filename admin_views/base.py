@@ -35,12 +35,13 @@ from urllib.parse import quote
 
 import hashlib
 import logging
+import re
 import secrets
 
-from flask import (Response, abort, current_app, flash, has_request_context, redirect, request, session,
+from flask import (Response, abort, current_app, flash, g, has_request_context, redirect, request, session,
                    stream_with_context, url_for)
 from flask_admin.model import typefmt
-from flask_admin.model.template import DeleteRowAction
+from flask_admin.model.template import BaseListRowAction, DeleteRowAction, EditRowAction, ViewRowAction
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext as admin_gettext
@@ -142,17 +143,26 @@ class RecordIdConverter(IntegerConverter):
 
 
 def current_role() -> Role | None:
-    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+    if not has_request_context():
         return None
-    try:
-        return Role(current_user.role)
-    except ValueError:
-        return None
+    # Asked a hundred times a page (menu, buttons, columns): worked out once per request and user.
+    user = g.get("_login_user") or current_user._get_current_object()  # where Flask-Login keeps it
+    cached = g.get("_role_of")
+    if cached is not None and cached[0] is user:
+        return cached[1]
+    role = None
+    if getattr(user, "is_authenticated", False):
+        try:
+            role = Role(user.role)
+        except ValueError:
+            role = None
+    g._role_of = (user, role)
+    return role
 
 
 def role_in(roles: Iterable[Role]) -> bool:
     role = current_role()
-    return role is not None and role in set(roles)
+    return role is not None and role in roles
 
 
 def _deny(name=None, **kwargs):
@@ -280,24 +290,29 @@ class SecureIndexView(AdminIndexView):
         return _deny(name, **kwargs)
 
 
-class QuickDeleteRowAction(DeleteRowAction):
-    """The per-row delete button of a list, written directly instead of rendering Flask-Admin's
-    WTForms delete form once per row (a fifth of a 25-row page's time). Same fields, same
-    CSRF token, same confirmation (asked by static/js/app.js: no inline handler, for the CSP)."""
+def way_back(return_url: str, get_url) -> str | None:
+    """A list row link's ?url=: none when it is the plain list, where the page goes back anyway
+    (not written on every row). The plain list's URL is worked out once per request."""
+    plain = g.get("_plain_list_url")
+    if plain is None or plain[0] != request.endpoint:
+        plain = g._plain_list_url = (request.endpoint, get_url(".index_view"))
+    return None if return_url == plain[1] else return_url
+
+
+class QuickLinkRowAction(BaseListRowAction):
+    """A list row's view or edit icon, written directly instead of calling Flask-Admin's template
+    macro once per row (and without the Bootstrap 3 icon classes Bootstrap 4 does not use)."""
+
+    def __init__(self, endpoint: str, icon: str, title):
+        super().__init__(title=title)
+        self.endpoint, self.icon = endpoint, icon
 
     @pass_context
     def render_ctx(self, context, row_id, row):
-        form = context.resolve("delete_form")
-        token = form.csrf_token.current_token if form is not None and hasattr(form, "csrf_token") else ""
-        question = admin_gettext("Are you sure you want to delete this record?")
-        return Markup(
-            '<form class="icon" method="POST" action="{action}">'
-            '<input name="id" type="hidden" value="{id}"><input name="url" type="hidden" value="{url}">'
-            '<input name="csrf_token" type="hidden" value="{token}">'
-            '<button data-confirm="{question}" title="{title}">'
-            '<span class="fa fa-trash glyphicon glyphicon-trash"></span></button></form>'
-        ).format(action=context.resolve("get_url")(".delete_view"), id=row_id, url=context.resolve("return_url"),
-                 token=token, question=question, title=admin_gettext("Delete Record"))
+        get_url = context.resolve("get_url")
+        url = get_url(self.endpoint, id=row_id, url=way_back(context.resolve("return_url"), get_url))
+        return Markup('<a class="icon" href="{}" title="{}"><span class="fa fa-{}"></span></a>').format(
+            url, self.title, self.icon)
 
 
 SEARCH_KEY_ARG = "q"
@@ -395,9 +410,11 @@ class SecureModelView(ModelView):
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
     can_view_details = True
-    page_size = 25
+    list_template = "admin/model/lean_list.html"  # Flask-Admin's list, less work per row
+    # 20 rows a page, Flask-Admin's (and Django admin's) default: a list page stays under 40 KB.
+    page_size = 20
     can_set_page_size = True
-    page_size_options = (25, 50, 100)
+    page_size_options = (20, 50, 100)
     export_types = ["csv", "xlsx"]
     export_max_rows = 50_000
 
@@ -632,7 +649,15 @@ class SecureModelView(ModelView):
         return Markup("<bdi>{}</bdi>").format(value)
 
     def get_list_row_actions(self):
-        return [QuickDeleteRowAction() if type(a) is DeleteRowAction else a for a in super().get_list_row_actions()]
+        """View and edit icons per row; no delete form per row (a third of a list page's bytes):
+        rows are deleted by ticking them and choosing Delete under "With selected", confirmed."""
+        quick = {ViewRowAction: (".details_view", "eye"), EditRowAction: (".edit_view", "pencil")}
+        actions = []
+        for a in super().get_list_row_actions():
+            if type(a) is DeleteRowAction:
+                continue
+            actions.append(QuickLinkRowAction(*quick[type(a)], a.title) if type(a) in quick else a)
+        return actions
 
     @expose("/ajax/lookup/", methods=("GET", "POST"))
     def ajax_lookup(self):
@@ -670,7 +695,9 @@ class SecureModelView(ModelView):
                 extra = dict(view_args.extra_args)
                 extra.pop(SEARCH_KEY_ARG)
                 view_args = view_args.clone(extra_args=extra)
-        return super()._get_list_url(view_args)
+        # The default page size need not be in each of a page's sixty links (Flask-Admin adds it).
+        url = re.sub(rf"([?&])page_size={self.page_size}(?:&|$)", r"\1", super()._get_list_url(view_args))
+        return url.rstrip("?&")
 
     # -- lists that stay fast at 100,000 rows ------------------------------
     def init_search(self) -> bool:

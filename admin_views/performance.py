@@ -9,6 +9,7 @@ wires them in, so a screen only declares what it shows. See docs/bench.md.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 
 from flask import current_app, has_app_context
@@ -16,6 +17,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from sqlalchemy import and_, false, func, literal_column, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
+from jinja2.ext import Extension
 
 DEFAULT_COUNT_CAP = 10_000
 # The pager draws up to this many pages after the current one.
@@ -167,3 +169,20 @@ def eager_options(model, paths: Iterable) -> list:
             current = prop.mapper.class_
         options.append(option)
     return options
+
+
+# -- smaller pages --------------------------------------------------------------------------
+_INDENT = re.compile(r"\n[ \t]+")
+_BLANK_LINES = re.compile(r"\n{2,}")
+
+
+class StripIndentation(Extension):
+    """Drop the indentation and blank lines of template source before it is compiled.
+
+    Flask-Admin's templates indent every line of a list row; with trim_blocks/lstrip_blocks a
+    25-row list was still a third whitespace. Rendered text is unchanged for the browser (a
+    newline stays between the words); what is left out is template text only, never a value, so
+    a <textarea> or <pre> filled from data keeps its spacing."""
+
+    def preprocess(self, source, name, filename=None):
+        return _BLANK_LINES.sub("\n", _INDENT.sub("\n", source))

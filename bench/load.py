@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MIX = {
     "users list": 2, "audit list p1": 3, "audit list p2000": 1, "audit search": 1, "audit filter action+table": 1,
     "beneficiaries p1": 4, "beneficiaries p2000": 1, "beneficiary name search": 4, "beneficiary ID search": 3,
+    "beneficiaries city+gender": 2, "request reference search": 2,
     "requests city+status": 2, "requests overdue": 2, "beneficiary details": 4, "request details": 3,
     "session 50 items": 1, "dashboard": 2, "volunteer form POST": 2,
 }

@@ -54,6 +54,7 @@ LOOKUPS = {
     "busy_beneficiary": "SELECT beneficiary_id FROM application GROUP BY beneficiary_id "
                         "ORDER BY count(*) DESC, beneficiary_id LIMIT 1",
     "a_national_id": "SELECT national_id FROM beneficiary WHERE id = (SELECT max(id) / 2 FROM beneficiary)",
+    "a_reference": "SELECT reference FROM application WHERE id = (SELECT max(id) / 2 FROM application)",
     # A request with a full timeline (closed: six events).
     "closed_application": "SELECT id FROM application WHERE status = 'closed' ORDER BY id DESC LIMIT 1",
     "session_50": "SELECT session_id FROM agenda_item GROUP BY session_id HAVING count(*) = 50 "
@@ -101,6 +102,10 @@ SCENARIOS: list[Scenario] = [
              params={"search": "احمد العنزى"}),
     Scenario("beneficiary ID search", "/admin/beneficiary/", endpoint="beneficiary",
              params={"search": "{a_national_id}"}),
+    Scenario("beneficiaries city+gender", "/admin/beneficiary/", endpoint="beneficiary",
+             filters=[("city", "", "جدة"), ("gender", "", "female")]),
+    Scenario("request reference search", "/admin/application/", endpoint="application",
+             params={"search": "{a_reference}"}, target_ms=20, note="issue 16: from the reference index"),
     Scenario("requests city+status", "/admin/application/", endpoint="application",
              filters=[("city", "equal", "سكاكا"), ("status", "equal", "awaiting_committee")]),
     Scenario("requests overdue", "/admin/application/", endpoint="application",

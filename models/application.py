@@ -65,7 +65,9 @@ class Application(db.Model):
         # A beneficiary's requests, newest first, on their timeline (bench1).
         Index("ix_application_beneficiary_received", "beneficiary_id", "received_at"),
         # Decided in a period (dashboard, reports) and an officer's own requests (perf1).
-        Index("ix_application_decided_at", "decided_at"),
+        # With the receipt and the due date: the decision-time figures are read from the index
+        # alone (speed1; it replaces the decided_at index of perf1).
+        Index("ix_application_decided_received_due", "decided_at", "received_at", "decision_due"),
         Index("ix_application_created_by_status", "created_by_id", "status"),
     )
 

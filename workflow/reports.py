@@ -319,13 +319,34 @@ def outcome_expression():
 OUTCOMES = ("accepted", "rejected", "withdrawn", "pending")
 
 
+def _outcome_counts(clauses) -> dict[str, int]:
+    """outcome_expression() counted for the requests matching `clauses`, without evaluating it per
+    request: the total and the withdrawn come from indexes (received_at; status, received_at), the
+    accepted and rejected from the decisions, the rest is pending. (Per request, two EXISTS probes
+    over 25,000 requests of a quarter were most of the dashboard's time.)"""
+    total = db.session.scalar(select(func.count()).select_from(Application).where(*clauses)) or 0
+    withdrawn = db.session.scalar(select(func.count()).select_from(Application)
+                                  .where(Application.status == Status.WITHDRAWN, *clauses)) or 0
+    per_request = (select(func.max(case((Decision.outcome == Outcome.ACCEPT, 1), else_=0)).label("accept"),
+                          func.max(case((Decision.outcome == Outcome.REJECT, 1), else_=0)).label("reject"))
+                   .join(Application, Application.id == Decision.application_id)
+                   .where(Application.status != Status.WITHDRAWN, *clauses)
+                   .group_by(Decision.application_id).subquery())
+    accepted, rejected = db.session.execute(select(
+        func.coalesce(func.sum(per_request.c.accept), 0),
+        func.coalesce(func.sum(case((per_request.c.accept == 0, per_request.c.reject), else_=0)), 0))).one()
+    return {"accepted": int(accepted), "rejected": int(rejected), "withdrawn": withdrawn,
+            "pending": total - withdrawn - int(accepted) - int(rejected)}
+
+
 def outcomes(rf: ReportFilter, top: int = 5) -> dict:
     """Outcome of the requests received in the period, and the commonest rejection reasons."""
     clauses = rf.application_clauses(Application.received_at)
-    inner = select(outcome_expression().label("outcome")).where(*clauses).subquery()
-    counts = dict(db.session.execute(select(inner.c.outcome, func.count()).group_by(inner.c.outcome)).all())
+    counts = _outcome_counts(clauses)
     total = sum(counts.values())
     rows = [{"outcome": o, "count": counts.get(o, 0), "share": share(counts.get(o, 0), total)} for o in OUTCOMES]
+    if not top:
+        return {"total": total, "rows": rows, "reasons": []}
     reason = func.trim(Decision.reason)
     reasons = db.session.execute(
         select(reason, func.count(distinct(Decision.application_id)))

@@ -158,3 +158,30 @@ def test_filter_from_query_args():
     assert (rf.date_from, rf.date_to, rf.service_type_id, rf.channel_id, rf.region) == (
         date(2025, 1, 1), date(2025, 3, 1), None, 3, "الجوف")
     assert ReportFilter.from_args({"date_from": "nonsense", "date_to": ""}).date_from is None
+
+
+def test_outcome_counts_agree_with_each_requests_outcome(data):
+    """The counts come from indexes and the decisions (not one CASE per request): they must say
+    what outcome_expression() says request by request, also for a request decided twice and a
+    withdrawn request that had a decision."""
+    from sqlalchemy import func, select
+
+    from models.application import Application
+    from models.committee import Decision
+    from tests.report_fixtures import committee_session
+    from workflow.reports import outcome_expression
+
+    twice = data["A4"]  # rejected, then accepted on appeal: accepted
+    db.session.add(Decision(application=twice, session=committee_session(), outcome="accept", reason="",
+                            recorded_at=utc(2025, 3, 5, 9, 0)))
+    gone = data["A2"]  # rejected, then withdrawn: withdrawn
+    gone.status = Status.WITHDRAWN
+    db.session.commit()
+    for rf in (ReportFilter(), q1(), ReportFilter(date_from=date(2025, 2, 1), date_to=date(2025, 2, 28))):
+        expected = dict(db.session.execute(
+            select(outcome_expression(), func.count()).where(*rf.application_clauses(Application.received_at))
+            .group_by(outcome_expression())).all())
+        counted = {r["outcome"]: r["count"] for r in outcomes(rf)["rows"] if r["count"]}
+        assert counted == expected
+    rows = {r["outcome"]: r["count"] for r in outcomes(ReportFilter(), top=0)["rows"]}
+    assert rows == {"accepted": 2, "rejected": 1, "withdrawn": 2, "pending": 1}

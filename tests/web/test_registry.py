@@ -231,7 +231,7 @@ def test_typed_search_never_reaches_a_url(app, seeded, login_as):
     # A name search across pages: the pager's links keep the search by its key only.
     response = client.post("/admin/beneficiary/", data={"search": "فاطمة الزهراني", "csrf_token": token})
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "الغامدي" not in html and html.count("الزهراني") >= 25
+    assert "الغامدي" not in html and html.count("الزهراني") >= 20
     pages = [link for link in re.findall(r'href="(/admin/beneficiary/\?[^"]*page=1[^"]*)"', html)]
     assert pages and all("q=" in link and "search=" not in link for link in pages)
     second = client.get(pages[0].replace("&amp;", "&")).get_data(as_text=True)
@@ -671,13 +671,15 @@ def test_deleting_removes_files_and_bulk_delete_works(app, seeded, client, users
     stored = db.session.scalar(select(StoredFile))
     on_disk = Path(app.config["UPLOAD_FOLDER"]) / stored.storage_name
     assert on_disk.exists()
-    # The row's own delete button, as the list renders it (its form's fields, its CSRF token).
+    # A row is deleted by ticking it and choosing Delete under "With selected" (no delete form per
+    # row): the list's action form, as rendered (its fields, its CSRF token), with the row's box.
     html = client.get("/admin/beneficiary/").get_data(as_text=True)
-    row_form = next(f for f in re.findall(r'<form class="icon" method="POST" action="([^"]+)">(.*?)</form>', html, re.S)
-                    if f'name="id" type="hidden" value="{person_id}"' in f[1])
-    fields = dict(re.findall(r'<input name="([a-z_]+)" type="hidden" value="([^"]*)">', row_form[1]))
-    assert set(fields) == {"id", "url", "csrf_token"} and "data-confirm=" in row_form[1]  # asked by app.js (CSP)
-    response = client.post(row_form[0], data={k: v.replace("&amp;", "&") for k, v in fields.items()})
+    assert '<form class="icon" method="POST"' not in html
+    assert f'name="rowid" class="action-checkbox" value="{person_id}"' in html
+    action_form = re.search(r'<form id="action_form" action="([^"]+)" method="POST"[^>]*>(.*?)</form>', html, re.S)
+    fields = dict(re.findall(r'<input id="[a-z_]+" name="([a-z_]+)" type="hidden" value="([^"]*)">', action_form[2]))
+    assert set(fields) == {"csrf_token", "url", "action"}
+    response = client.post(action_form[1], data={**fields, "action": "delete", "rowid": [str(person_id)]})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Beneficiary, person_id) is None

@@ -1,0 +1,155 @@
+"""Issue 16: the request list's search by reference, the beneficiary list's city filter, lean rows.
+
+The reference search is read from the reference's unique index (exact or prefix, never
+LIKE '%…%'); the city filter is an equality with the cities offered as choices."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select, update
+
+from bench.run import filter_params
+from extensions import db
+from models.application import Application, ReferenceCounter
+from tests import factories as f
+from tests.querycount import page_queries
+from workflow.applications import reference_clause, reference_search_terms
+
+
+def _set_reference(application, reference: str) -> None:
+    db.session.execute(update(Application).where(Application.id == application.id).values(reference=reference))
+    db.session.commit()
+
+
+def test_reference_search_terms():
+    years = (1446, 1447)
+    assert reference_search_terms("REQ-1447-000123", years) == (["REQ-1447-000123"], [])
+    # any case, spaces, "/" or another dash, Eastern Arabic digits; a short sequence is zero-padded
+    for typed in ("req-1447-123", " REQ 1447/123 ", "١٤٤٧/١٢٣", "REQ–1447–123"):
+        assert reference_search_terms(typed, years) == (["REQ-1447-000123"], ["REQ-1447-123"]), typed
+    assert reference_search_terms("123", years) == (["REQ-1446-000123", "REQ-1447-000123"], [])
+    assert reference_search_terms("٠٠٠١٢٣", years) == (["REQ-1446-000123", "REQ-1447-000123"], [])
+    assert reference_search_terms("1447000123", years) == (["REQ-1447-000123"], [])
+    assert reference_search_terms("REQ-14", years) == ([], ["REQ-14"])
+    assert reference_search_terms("REQ-1447-", years) == ([], ["REQ-1447-"])
+    for nothing in ("", "محمد", "REQ-1447-0001234", "12345678901", "1447-12a", "%"):
+        assert reference_search_terms(nothing, years) == ([], []), nothing
+
+
+def test_request_list_finds_a_request_by_its_reference_or_number(app, client, login_as):
+    login_as("officer")
+    st = f.service_type()
+    wanted, other, third = (f.application(st=st) for _ in range(3))
+    db.session.commit()
+    _set_reference(wanted, "REQ-1447-000123")
+    _set_reference(other, "REQ-1447-123456")
+    _set_reference(third, "REQ-1446-000124")
+    for year in (1446, 1447):  # the years references were issued in (a number alone is looked up in each)
+        db.session.merge(ReferenceCounter(year=year, last=200_000))
+    db.session.commit()
+    for typed, shown, hidden in (
+            ("REQ-1447-000123", ["000123"], ["123456", "000124"]),
+            ("req-1447-123", ["000123", "123456"], ["000124"]),  # the number, or the start of one
+            ("١٢٣", ["000123"], ["123456", "000124"]),  # the sequence alone, in Eastern digits
+            ("REQ-1446", ["000124"], ["000123", "123456"]),
+            ("محمد", [], ["000123", "123456", "000124"])):  # not a reference: nothing, not an error
+        response = client.get("/admin/application/", query_string={"search": typed})
+        assert response.status_code == 200, typed
+        rows = " ".join(re.findall(r'<td class="col-reference">(.*?)</td>', response.get_data(as_text=True), re.S))
+        assert all(s in rows for s in shown), (typed, rows)
+        assert not any(h in rows for h in hidden), (typed, rows)
+    html = client.get("/admin/application/").get_data(as_text=True)
+    assert 'placeholder="Reference or its number"' in html or 'placeholder="رقم الطلب أو رقمه التسلسلي"' in html
+
+
+def test_reference_search_reads_the_reference_index(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans tiny test tables as sequential scans; bench/ measures it at size")
+    f.application()
+    db.session.commit()
+    for typed in ("REQ-1447-000123", "1447-12", "123"):
+        stmt = select(Application.id).where(reference_clause(typed))
+        compiled = stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+        with db.engine.connect() as connection:
+            plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled))]
+        assert any("sqlite_autoindex_application" in step for step in plan), (typed, plan)
+        assert not any(step.startswith("SCAN") for step in plan), (typed, plan)
+
+
+def test_reference_search_same_queries_for_few_and_many_rows(app, client, login_as):
+    login_as("admin")
+    st = f.service_type()
+    for _ in range(3):
+        f.application(st=st)
+    db.session.commit()
+    url = "/admin/application/?search=REQ-1"
+    few = page_queries(client, url)
+    for _ in range(25):
+        f.application(st=st)
+    db.session.commit()
+    many = page_queries(client, url)
+    assert many.count == few.count, (few, many)
+
+
+def test_city_filter_offers_the_cities_and_matches_exactly(app, client, login_as):
+    f.beneficiary(city="جدة", family_name="الزهراني", gender="female")
+    f.beneficiary(city="جدة الجديدة", family_name="الغامدي", gender="female")  # "contains" would match it
+    f.beneficiary(city="سكاكا", family_name="العنزي", gender="female")
+    db.session.commit()
+    login_as("officer")
+    html = client.get("/admin/beneficiary/").get_data(as_text=True)
+    groups = re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', html, re.S).group(1)
+    assert '["جدة", "جدة"]' in groups and '["سكاكا", "سكاكا"]' in groups  # UTF-8 JSON, the stored cities
+    params = filter_params(app, "beneficiary", [("city", "", "جدة"), ("gender", "", "female")])
+    page = client.get("/admin/beneficiary/", query_string=params).get_data(as_text=True)
+    assert "الزهراني" in page and "الغامدي" not in page and "العنزي" not in page
+
+
+def test_list_rows_are_lean(app, client, login_as):
+    """No delete form and no Bootstrap 3 icon classes per row, no default page size in links,
+    no template indentation: a 20-row list stays small."""
+    st = f.service_type()
+    for _ in range(3):
+        f.application(st=st)
+    db.session.commit()
+    login_as("officer")
+    for url in ("/admin/beneficiary/", "/admin/application/"):
+        html = client.get(url).get_data(as_text=True)
+        assert '<form class="icon"' not in html and "glyphicon-eye-open" not in html, url
+        assert "page_size=20" not in html, url
+        assert "\n    " not in html.split("<table", 1)[1], url  # no indentation left in the rows
+        assert 'id="action_form"' in html  # rows are deleted with "With selected"
+    html = client.get("/admin/application/").get_data(as_text=True)
+    first = db.session.scalar(select(Application).order_by(Application.received_at.desc(), Application.id.desc()))
+    assert f'<a href="/admin/application/details/?id={first.id}"><bdi dir="ltr">{first.reference}</bdi></a>' in html
+
+
+def _tile(html: str, tile_id: str) -> str:
+    card = re.search(rf'id="{tile_id}">(.*?)</a>', html, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", " ", card).split())
+
+
+def test_board_keeps_its_90_day_figures_a_minute_and_its_counts_fresh(app, client, login_as, monkeypatch):
+    import workflow.dashboard as dashboard
+
+    app.config["DASHBOARD_CACHE_SECONDS"] = 60
+    clock = [1000.0]
+    monkeypatch.setattr(dashboard.time, "monotonic", lambda: clock[0])
+    st = f.service_type()
+    f.application(st=st)
+    db.session.commit()
+    login_as("admin")
+    first = page_queries(client, "/admin/")
+    html = client.get("/admin/").get_data(as_text=True)
+    again = page_queries(client, "/admin/")
+    assert again.count < first.count, (first, again)  # the 90-day figures were kept
+    open_before = _tile(html, "dash-open")
+    f.application(st=st)
+    db.session.commit()
+    html = client.get("/admin/").get_data(as_text=True)
+    assert _tile(html, "dash-open") != open_before  # the day's counts are never kept
+    clock[0] += 61
+    assert page_queries(client, "/admin/").count == first.count  # a minute later: read again
+    app.config["DASHBOARD_CACHE_SECONDS"] = 0
+    assert page_queries(client, "/admin/").count == first.count
