@@ -10,12 +10,12 @@ received_at, decision_due) holds all three, so the table is not read; it replace
 decided_at index (perf1).
 
 Revision ID: speed1
-Revises: perf4
+Revises: polish1
 """
 from alembic import op
 
 revision = "speed1"
-down_revision = "perf4"
+down_revision = 'polish1'
 branch_labels = None
 depends_on = None
 
