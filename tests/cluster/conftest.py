@@ -102,12 +102,53 @@ class Cluster:
         return self.spawn(Node(name, env, self.tmp))
 
     def worker(self, name: str) -> Process:
-        return self.spawn(Process(name, [str(BIN / "flask"), "--app", "app", "outbox", "work"],
+        return self.spawn(Process(name, [str(BIN / "flask"), "--app", "app", "outbox", "work", "--interval", "0.2"],
                                   dict(self.env, UPLOAD_FOLDER=str(self.tmp / f"uploads-{name}")), self.tmp))
 
     def close(self) -> None:
         for process in reversed(self.processes):
             process.stop()
+
+
+class FakeGateway:
+    """An SMS gateway on 127.0.0.1 that takes the webhook adapter's JSON and remembers every message."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.received: list[dict] = []
+        self.lock = threading.Lock()
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                import json
+
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with gateway.lock:
+                    gateway.received.append(json.loads(body))
+                    answer = json.dumps({"id": f"gw-{len(gateway.received)}"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> "FakeGateway":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def _redis(port: int, tmp: Path) -> Process:
@@ -137,10 +178,15 @@ def cluster(cluster_url, tmp_path_factory):
         "STORAGE_URL": f"s3://{BUCKET}/uploads", "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
         "AWS_ACCESS_KEY_ID": "cluster", "AWS_SECRET_ACCESS_KEY": "cluster-secret", "AWS_DEFAULT_REGION": "us-east-1",
         "PUBLIC_MIN_FILL_SECONDS": "0", "LOG_FORMAT": "json",
-        # The outbox workers send through the record channel at full speed, all day.
-        "OUTBOX_POLL_SECONDS": "0.2", "QUIET_HOURS": "",
+        # The outbox workers send SMS through the generic webhook to a fake gateway, all day, one
+        # message a pass (so both workers keep reaching for the same rows).
+        "SMS_BACKEND": "webhook", "MESSAGING_QUIET_HOURS": "off", "MESSAGING_RATE_PER_MINUTE": "10000",
+        "MESSAGING_BATCH": "1",
     })
+    gateway = FakeGateway().start()
+    env["SMS_WEBHOOK_URL"] = gateway.url
     group = Cluster(env, tmp)
+    group.gateway = gateway
     try:
         group.redis = group.spawn(_redis(redis_port, tmp))
         group.redis_port = redis_port
@@ -159,6 +205,7 @@ def cluster(cluster_url, tmp_path_factory):
         yield group
     finally:
         group.close()
+        gateway.stop()
 
 
 def _redis_ping(port: int) -> bool:

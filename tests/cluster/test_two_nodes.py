@@ -160,6 +160,57 @@ def test_a_request_created_on_a_is_decided_on_b(cluster, people):
         assert db.session.get(Application, app_id).status == "accepted"
 
 
+def test_messages_queued_on_both_nodes_are_sent_exactly_once_by_two_workers(cluster, people):
+    from sqlalchemy import select
+
+    from extensions import db
+    from models.organisation import OrganisationProfile
+    from models.outbox import OutboxMessage
+    from tests import factories as f
+
+    with cluster.app.app_context():
+        profile = db.session.get(OrganisationProfile, 1) or OrganisationProfile(id=1, name_ar="جمعية")
+        profile.message_channel = "sms"  # Settings → Organisation profile: messages go by SMS
+        db.session.add(profile)
+        persons = []
+        for _ in range(12):
+            person = f.beneficiary()
+            f.sign(person)
+            persons.append(person.id)
+        db.session.commit()
+    # Twelve requests received, alternately on A and B: each queues its "received" message.
+    clients = {node.url: sign_in(node.url, people["officer"]) for node in (cluster.a, cluster.b)}
+    for n, person_id in enumerate(persons):
+        base = cluster.a.url if n % 2 == 0 else cluster.b.url
+        client = clients[base]
+        page = client.get(base + "/admin/application/new/")
+        response = client.post(base + "/admin/application/new/", allow_redirects=False, data={
+            "csrf_token": csrf_token(page.text), "beneficiary": person_id, "service_type": people["service"],
+            "channel": people["channel"], "description": "سلة غذائية", "notes": ""})
+        assert response.status_code == 302, response.text[:2000]
+    with cluster.app.app_context():
+        queued = set(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.channel == "sms",
+                                                                       OutboxMessage.state == "queued")))
+    assert len(queued) == 12
+    # Two workers start together and race for the same rows.
+    cluster.worker("worker-1")
+    cluster.worker("worker-2")
+
+    def all_sent() -> bool:
+        with cluster.app.app_context():
+            db.session.expire_all()
+            states = set(db.session.scalars(select(OutboxMessage.state).where(OutboxMessage.id.in_(queued))))
+            return states == {"sent"}
+
+    wait_until(all_sent, "every message sent", seconds=60)
+    sent_ids = [m["message_id"] for m in cluster.gateway.received if m["message_id"] in queued]
+    assert sorted(sent_ids) == sorted(queued)  # each once, none twice
+    assert all(m["to"].startswith("+9665") for m in cluster.gateway.received)
+    with cluster.app.app_context():
+        attempts = set(db.session.scalars(select(OutboxMessage.attempts).where(OutboxMessage.id.in_(queued))))
+        assert attempts == {1}
+
+
 def test_readyz_turns_red_when_redis_stops_and_green_when_it_returns(cluster):
     assert requests.get(cluster.a.url + "/readyz").status_code == 200
     cluster.redis.stop()
