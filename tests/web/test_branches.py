@@ -3,6 +3,7 @@ requests, and BRANCH_SCOPED_ROLES enforced on every endpoint that shows a record
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -160,6 +161,10 @@ def test_scoped_officer_sees_only_their_branch_on_every_endpoint(scoped, client,
     assert "Choose the beneficiary." in _html(response)
     assert db.session.scalar(select(Application).where(Application.beneficiary_id == person_b.id,
                                                        Application.id != request_b.id)) is None
+    prefilled = _html(client.get(f"/admin/communication/new/?beneficiary_id={person_b.id}"))
+    assert not re.search(rf'id="beneficiary"[^>]*value="{person_b.id}"', prefilled)
+    prefilled = _html(client.get(f"/admin/communication/new/?beneficiary_id={person_a.id}"))
+    assert re.search(rf'id="beneficiary"[^>]*value="{person_a.id}"', prefilled)
     # bulk actions act only on what the role can see
     client.post("/admin/application/action/", data={"csrf_token": token, "action": "verify",
                                                     "rowid": [str(request_b.id)]})
