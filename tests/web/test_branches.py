@@ -286,3 +286,24 @@ def test_policy_page_lists_branches_as_contact_points_when_the_policy_has_branch
     apply_template("child_development")  # policy 003 has no branches
     db.session.commit()
     assert 'id="policy-branches"' not in _html(client.get("/policy"))
+
+
+def test_branch_and_request_lists_query_counts_do_not_grow_with_rows(app, client, users):
+    from tests.querycount import page_queries
+
+    login(client, users["admin"].email)
+    st = f.service_type()
+
+    def add(n, start):
+        for i in range(start, start + n):
+            branch = _branch(f"فرع {i}", "سكاكا")
+            branch.representatives.append(BranchRepresentative(full_name=f"مندوب {i}"))
+            request = f.application(f.beneficiary(branch=branch), st)
+            request.branch = branch
+        db.session.commit()
+
+    add(2, 0)
+    few = [page_queries(client, url) for url in ("/admin/branch/", "/admin/application/", "/admin/user/")]
+    add(20, 2)
+    many = [page_queries(client, url) for url in ("/admin/branch/", "/admin/application/", "/admin/user/")]
+    assert [q.count for q in many] == [q.count for q in few], (few, many)
