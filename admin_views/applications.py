@@ -249,6 +249,8 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
             for name in ("applicant_kind", *COMMUNITY_FIELDS):
                 if name in form:
                     del form[name]
+            if "beneficiary" in form:
+                form.beneficiary.description = ""
         else:
             form.applicant_kind.choices = kind_choices()
         if "representative" in form and not active_representatives():
