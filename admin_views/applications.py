@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from wtforms import DateField, IntegerField, SelectField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from admin_views.base import SecureModelView, current_role, role_in
 from admin_views.branches import BranchFieldMixin, BranchFilter
@@ -314,16 +314,12 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
             problems = check_execution(model, form.execution_start.data, form.execution_end.data,
                                        form.responsible.data)
             if problems:
-                from wtforms.validators import ValidationError
-
                 raise ValidationError(" ".join(str(p) for p in problems))
         if "applicant_name" in form:
             applicant = check_applicant(model.applicant_kind, None, form.applicant_name.data, form.contact_name.data,
                                         form.contact_phone.data, form.registration_no.data,
                                         form.expected_beneficiaries.data)
             if not applicant.ok:
-                from wtforms.validators import ValidationError
-
                 raise ValidationError(" ".join(str(p) for p in applicant.problems.values()))
             model.contact_phone = applicant.contact_phone
 

@@ -10,7 +10,7 @@ from models.beneficiary import (
     Document,
     HouseholdMember,
 )
-from models.branch import Branch, BranchRepresentative, user_branch
+from models.branch import Branch, BranchRepresentative
 from models.committee import AgendaItem, CommitteeSession, Decision, Outcome
 from models.files import StoredFile
 from models.organisation import OrganisationProfile

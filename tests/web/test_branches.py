@@ -12,7 +12,6 @@ from extensions import db
 from models.application import Application
 from models.beneficiary import Communication, Direction
 from models.branch import Branch, BranchRepresentative
-from models.reference import Channel
 from tests import factories as f
 from tests.conftest import csrf_token
 from tests.conftest import login as _login
