@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import false, select
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from wtforms import DateField, IntegerField, SelectField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from admin_views.base import SecureModelView, current_role, record_id, role_in, way_back
 from admin_views.branches import BranchFieldMixin, BranchFilter
@@ -271,6 +271,8 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
             for name in ("applicant_kind", *COMMUNITY_FIELDS):
                 if name in form:
                     del form[name]
+            if "beneficiary" in form:
+                form.beneficiary.description = ""
         else:
             form.applicant_kind.choices = kind_choices()
         if "representative" in form and not active_representatives():
@@ -334,16 +336,12 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
             problems = check_execution(model, form.execution_start.data, form.execution_end.data,
                                        form.responsible.data)
             if problems:
-                from wtforms.validators import ValidationError
-
                 raise ValidationError(" ".join(str(p) for p in problems))
         if "applicant_name" in form:
             applicant = check_applicant(model.applicant_kind, None, form.applicant_name.data, form.contact_name.data,
                                         form.contact_phone.data, form.registration_no.data,
                                         form.expected_beneficiaries.data)
             if not applicant.ok:
-                from wtforms.validators import ValidationError
-
                 raise ValidationError(" ".join(str(p) for p in applicant.problems.values()))
             model.contact_phone = applicant.contact_phone
 

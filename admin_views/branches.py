@@ -38,7 +38,7 @@ class BranchAdmin(SecureModelView):
 
     roles_read = ALL
     roles_create = roles_edit = ADMIN_ONLY
-    roles_delete = ADMIN_ONLY  # refused by the database while records point at it: deactivate instead
+    roles_delete = frozenset()  # records and staff point at it: deactivate instead
     roles_export = ADMIN_ONLY
 
     column_list = ("name_ar", "name_en", "city", "region", "phone", "active", "representatives")

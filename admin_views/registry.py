@@ -154,7 +154,9 @@ def _prefill_beneficiary(form):
     """?beneficiary_id=N on a create page (links from the beneficiary's page) pre-selects the person."""
     raw = request.args.get("beneficiary_id", "")
     if request.method == "GET" and raw.isdigit() and hasattr(form, "beneficiary"):
-        form.beneficiary.data = db.session.get(Beneficiary, int(raw))
+        # The form's own look-up decides (anonymised records and other branches are not offered).
+        loader = getattr(form.beneficiary, "loader", None)
+        form.beneficiary.data = loader.get_one(raw) if loader is not None else db.session.get(Beneficiary, int(raw))
 
 
 # --- filters -----------------------------------------------------------------------

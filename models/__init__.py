@@ -10,7 +10,7 @@ from models.beneficiary import (
     Document,
     HouseholdMember,
 )
-from models.branch import Branch, BranchRepresentative, user_branch
+from models.branch import Branch, BranchRepresentative
 from models.committee import AgendaItem, CommitteeSession, Decision, Outcome
 from models.feedback import Feedback
 from models.files import StoredFile

@@ -11,14 +11,14 @@ the officer's attention only.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from extensions import db
-from models.application import Application, Status
+from models.application import Application
 from models.beneficiary import Beneficiary
 from workflow.applicants import is_community
 from workflow.applications import recent_requests

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from extensions import db
-from models.application import Application, Status
+from models.application import Status
 from models.beneficiary import Beneficiary, HouseholdMember
 from models.branch import Branch, BranchRepresentative
 from models.types import utcnow

@@ -3,6 +3,7 @@ requests, and BRANCH_SCOPED_ROLES enforced on every endpoint that shows a record
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +12,6 @@ from extensions import db
 from models.application import Application
 from models.beneficiary import Communication, Direction
 from models.branch import Branch, BranchRepresentative
-from models.reference import Channel
 from tests import factories as f
 from tests.conftest import csrf_token
 from tests.conftest import login as _login
@@ -160,6 +160,10 @@ def test_scoped_officer_sees_only_their_branch_on_every_endpoint(scoped, client,
     assert "Choose the beneficiary." in _html(response)
     assert db.session.scalar(select(Application).where(Application.beneficiary_id == person_b.id,
                                                        Application.id != request_b.id)) is None
+    prefilled = _html(client.get(f"/admin/communication/new/?beneficiary_id={person_b.id}"))
+    assert not re.search(rf'id="beneficiary"[^>]*value="{person_b.id}"', prefilled)
+    prefilled = _html(client.get(f"/admin/communication/new/?beneficiary_id={person_a.id}"))
+    assert re.search(rf'id="beneficiary"[^>]*value="{person_a.id}"', prefilled)
     # bulk actions act only on what the role can see
     client.post("/admin/application/action/", data={"csrf_token": token, "action": "verify",
                                                     "rowid": [str(request_b.id)]})
@@ -281,3 +285,24 @@ def test_policy_page_lists_branches_as_contact_points_when_the_policy_has_branch
     apply_template("child_development")  # policy 003 has no branches
     db.session.commit()
     assert 'id="policy-branches"' not in _html(client.get("/policy"))
+
+
+def test_branch_and_request_lists_query_counts_do_not_grow_with_rows(app, client, users):
+    from tests.querycount import page_queries
+
+    login(client, users["admin"].email)
+    st = f.service_type()
+
+    def add(n, start):
+        for i in range(start, start + n):
+            branch = _branch(f"فرع {i}", "سكاكا")
+            branch.representatives.append(BranchRepresentative(full_name=f"مندوب {i}"))
+            request = f.application(f.beneficiary(branch=branch), st)
+            request.branch = branch
+        db.session.commit()
+
+    add(2, 0)
+    few = [page_queries(client, url) for url in ("/admin/branch/", "/admin/application/", "/admin/user/")]
+    add(20, 2)
+    many = [page_queries(client, url) for url in ("/admin/branch/", "/admin/application/", "/admin/user/")]
+    assert [q.count for q in many] == [q.count for q in few], (few, many)

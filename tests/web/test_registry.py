@@ -617,7 +617,7 @@ def test_defaults_are_loaded_once(app):
 
 def test_seed_command(app):
     result = app.test_cli_runner().invoke(args=["seed"])
-    assert "channel: 8 added" in result.output
+    assert "channel: 9 added" in result.output
     result = app.test_cli_runner().invoke(args=["seed"])
     assert "nothing changed" in result.output
 
