@@ -91,7 +91,7 @@ class FollowUpAdmin(SecureModelView):
     }
     column_formatters = {
         "application": _application_cell,
-        "beneficiary": lambda v, c, m, n: m.application.beneficiary.full_name if m.application else "",
+        "beneficiary": lambda v, c, m, n: m.application.applicant if m.application else "",
         "service": lambda v, c, m, n: str(m.application.service_type) if m.application else "",
         "due_on": _due_cell,
         "done_at": _done_cell,
@@ -104,7 +104,7 @@ class FollowUpAdmin(SecureModelView):
                                 if m.done_at else ""}
     column_formatters_export = {
         "application": lambda v, c, m, n: m.application.reference if m.application else "",
-        "beneficiary": lambda v, c, m, n: m.application.beneficiary.full_name if m.application else "",
+        "beneficiary": lambda v, c, m, n: m.application.applicant if m.application else "",
         "service": lambda v, c, m, n: str(m.application.service_type) if m.application else "",
         "officer": lambda v, c, m, n: m.officer.full_name if m.officer else "",
         "method": lambda v, c, m, n: str(rules.METHOD_LABELS.get(m.method, m.method)) if m.done_at else "",

@@ -310,7 +310,8 @@ def preview_context(application, language: str) -> dict:
                                  .order_by(Decision.id.desc()).limit(1))
     service = application.service_type
     return {
-        "name": application.beneficiary.full_name, "reference": application.reference,
+        "name": application.contact_name or application.applicant if application.beneficiary is None
+        else application.beneficiary.full_name, "reference": application.reference,
         "service": (service.name_en if language == "en" and service.name_en else service.name_ar) if service else "",
         "decision": (decision.granted or decision.reason) if decision else "",
         "missing": "\n".join(f"- {m}" for m in application.missing_items or []),
