@@ -2,7 +2,6 @@
 in their canonical form) so the workflow functions receive clean data."""
 from __future__ import annotations
 
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField

@@ -139,7 +139,7 @@ def test_specialist_records_each_mechanism_from_a_clear_button(app, users, live_
         home_item = page.locator("#role-links li", has=page.locator("a[href='/admin/referral/']"))
         assert "read only" not in home_item.inner_text() and "اطلاع فقط" not in home_item.inner_text()
         _shot(page, f"home-specialist-{lang}")
-        page.goto(f"{live_server}/admin/referral/")
+        page.goto(f"{live_server}/admin/referral/?lang={lang}")
         button = page.locator("a.record-research")
         assert button.is_visible() and button.inner_text().strip() == title
         _shot(page, f"referrals-{lang}")
@@ -167,13 +167,13 @@ def test_date_and_time_inputs_in_arabic_and_english(app, users, live_server, pag
     db.session.commit()
     for lang in ("ar", "en"):
         _sign_in(page, live_server, users["admin"].email, lang)
-        page.goto(f"{live_server}/admin/committeesession/new/")
+        page.goto(f"{live_server}/admin/committeesession/new/?lang={lang}")
         held_on = page.locator("input[name=held_on]")
         assert held_on.get_attribute("type") == "date"  # the browser's own picker, not the English widget
         assert page.locator("input[name=held_on_hijri]").is_visible()
         assert page.locator(".daterangepicker").count() == 0 or not page.locator(".daterangepicker").is_visible()
         _shot(page, f"session-new-{lang}")
-        page.goto(f"{live_server}/admin/communication/new/")
+        page.goto(f"{live_server}/admin/communication/new/?lang={lang}")
         at = page.locator("input[name=at]")
         assert at.get_attribute("type") == "datetime-local"
         from models.types import utcnow
@@ -218,11 +218,11 @@ def test_admin_screens_in_arabic_and_english(app, users, live_server, page):
     db.session.commit()
     for lang in ("ar", "en"):
         _sign_in(page, live_server, users["admin"].email, lang)
-        page.goto(f"{live_server}/admin/policy-templates/?preview=dawa&include_organisation=y")
+        page.goto(f"{live_server}/admin/policy-templates/?preview=dawa&include_organisation=y&lang={lang}")
         row = page.locator("tr[data-field=licence_no]")
         assert "05057" in row.inner_text()
         _shot(page, f"policy-template-preview-{lang}")
-        page.goto(f"{live_server}/admin/servicetype/new/")
+        page.goto(f"{live_server}/admin/servicetype/new/?lang={lang}")
         cancel = page.locator("a.btn", has_text="إلغاء" if lang == "ar" else "Cancel")
         assert cancel.count() >= 1 and "إالغاء" not in page.content()
         page.click("#criteria-button, a.add-criteria, .inline-add-field") if page.locator(
@@ -235,11 +235,11 @@ def test_admin_screens_in_arabic_and_english(app, users, live_server, page):
         assert ("ذكر" in labels and "أنثى" in labels) if lang == "ar" else ("Male" in labels and "Female" in labels)
         assert not page.locator("input[name='criteria-0-value']").is_visible()
         _shot(page, f"criteria-editor-{lang}")
-        page.goto(f"{live_server}/admin/reports/")
+        page.goto(f"{live_server}/admin/reports/?lang={lang}")
         assert page.inner_text("label[for=date_from]") == ("من تاريخ" if lang == "ar" else "From date")
         assert page.inner_text("label[for=date_to]") == ("إلى تاريخ" if lang == "ar" else "To date")
         _shot(page, f"reports-filters-{lang}")
-        page.goto(f"{live_server}/admin/auditentry/")
+        page.goto(f"{live_server}/admin/auditentry/?lang={lang}")
         changes = page.inner_text(".audit-changes >> nth=0")
         assert "licence_no" not in changes and "name_ar" not in changes
         _shot(page, f"audit-trail-{lang}")
