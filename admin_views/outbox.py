@@ -305,6 +305,7 @@ def preview_context(application, language: str) -> dict:
     """What the message for this request would say (links shown as they would be sent)."""
     from models.committee import Decision
     from workflow.dates import hijri
+    from workflow.policy_templates import deciding_body
 
     decision = db.session.scalar(select(Decision).where(Decision.application_id == application.id)
                                  .order_by(Decision.id.desc()).limit(1))
@@ -317,6 +318,7 @@ def preview_context(application, language: str) -> dict:
         "missing": "\n".join(f"- {m}" for m in application.missing_items or []),
         "due_date_hijri": hijri(application.decision_due) if application.decision_due else "",
         "status_link": outbox.status_link(), "survey_link": outbox.public_url("/survey/…"),
+        "deciding_body": deciding_body(language),
         "organisation": outbox.organisation_name(language),
     }
 

@@ -123,6 +123,9 @@ def queue_message(event: str, *, beneficiary=None, volunteer=None, application=N
     context = dict(context or {})
     context.setdefault("name", getattr(person, "full_name", "") or "")
     context.setdefault("organisation", organisation_name(language))
+    from workflow.policy_templates import deciding_body
+
+    context.setdefault("deciding_body", deciding_body(language))
     if application is not None:
         context.setdefault("reference", application.reference)
         service = application.service_type

@@ -23,6 +23,7 @@ VARIABLES = {
     "status_link": _l("The link to the request status page"),
     "survey_link": _l("The satisfaction survey link"),
     "organisation": _l("The organisation's name"),
+    "deciding_body": _l("The body that decides (Settings → Organisation profile: the deciding committee)"),
 }
 
 # event → label. The order is the order of the request's life.
@@ -70,11 +71,11 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
         "contact you to arrange an interview or a home visit."),
     ("decision_accept", "ar"): (
         "الموافقة على طلبكم رقم {reference}",
-        "السلام عليكم {name}،\nيسرنا إبلاغكم بموافقة اللجنة المختصة على طلبكم رقم {reference} ({service}). "
+        "السلام عليكم {name}،\nيسرنا إبلاغكم بموافقة {deciding_body} على طلبكم رقم {reference} ({service}). "
         "المعتمد: {decision}\nسنتواصل معكم لتسليم الخدمة."),
     ("decision_accept", "en"): (
         "Your request {reference} was accepted",
-        "Dear {name},\nThe committee accepted your request {reference} ({service}). Granted: {decision}\n"
+        "Dear {name},\n{deciding_body} accepted your request {reference} ({service}). Granted: {decision}\n"
         "We will contact you to deliver the service."),
     ("decision_reject", "ar"): (
         "نتيجة طلبكم رقم {reference}",
@@ -86,11 +87,11 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
         "You are welcome to contact us with any question."),
     ("decision_defer", "ar"): (
         "تأجيل النظر في طلبكم رقم {reference}",
-        "السلام عليكم {name}،\nقررت اللجنة المختصة تأجيل النظر في طلبكم رقم {reference} ({service}) "
+        "السلام عليكم {name}،\nصدر قرار {deciding_body} بتأجيل النظر في طلبكم رقم {reference} ({service}) "
         "إلى جلسة لاحقة.\nالسبب: {decision}"),
     ("decision_defer", "en"): (
         "Your request {reference} was deferred",
-        "Dear {name},\nThe committee deferred your request {reference} ({service}) to a later session.\n"
+        "Dear {name},\n{deciding_body} deferred your request {reference} ({service}) to a later session.\n"
         "Reason: {decision}"),
     ("service_ready", "ar"): (
         "تسليم الخدمة لطلبكم رقم {reference}",
