@@ -8,7 +8,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -112,6 +112,14 @@ def record_reply(feedback: Feedback, actor, reply: str) -> Feedback:
     reply = clean_text(reply, multiline=True)[:4000]
     if not reply:
         raise InvalidInput(_l("Write the reply."))
+    # Conditional update first: two people answering at once send one reply, not two.
+    claimed = db.session.execute(
+        update(Feedback).where(Feedback.id == feedback.id, Feedback.status == FeedbackStatus.OPEN)
+        .values(status=FeedbackStatus.ANSWERED).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise IllegalTransition(_l("This item was already answered."))
+    # Then through the ORM, so the audit trail records the reply.
     feedback.reply = reply
     feedback.replied_at = utcnow()
     feedback.replied_by_id = actor.id

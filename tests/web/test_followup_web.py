@@ -243,3 +243,19 @@ def test_new_lists_query_count_does_not_grow_with_rows(client, users, login_as, 
     add(20)
     many = page_queries(client, url)
     assert many.count == few.count, (few, many)
+
+
+def test_list_exports_work_and_are_audited(client, users, login_as):
+    from models.audit import AuditEntry
+
+    (application,) = _deliver(users, _service(1))
+    feedback_rules.submit_feedback(nonce="e" * 20, ip="", kind="suggestion", message="=HYPERLINK(\"x\")")
+    login_as("officer")
+    followups = client.get("/admin/followup/export/csv/")
+    assert followups.status_code == 200 and application.reference in followups.get_data(as_text=True)
+    register = client.get("/admin/feedback/export/xlsx/")
+    assert register.status_code == 200 and register.data[:2] == b"PK"
+    csv = client.get("/admin/feedback/export/csv/").get_data(as_text=True)
+    assert "'=HYPERLINK" in csv  # a formula typed by the public is neutralised
+    tables = set(db.session.scalars(db.select(AuditEntry.table_name).where(AuditEntry.action == "export")))
+    assert {"follow_up", "feedback"} <= tables
