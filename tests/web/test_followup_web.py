@@ -259,3 +259,23 @@ def test_list_exports_work_and_are_audited(client, users, login_as):
     assert "'=HYPERLINK" in csv  # a formula typed by the public is neutralised
     tables = set(db.session.scalars(db.select(AuditEntry.table_name).where(AuditEntry.action == "export")))
     assert {"follow_up", "feedback"} <= tables
+
+
+@pytest.mark.parametrize("role, url", [("viewer", "/admin/followup-report/"), ("officer", "/admin/"),
+                                       ("admin", "/admin/reports/")])
+def test_report_and_dashboard_query_counts_do_not_grow(client, users, login_as, role, url):
+    food, rent = _service(2), f.service_type(name="إيجار")
+    rent.follow_up_after_days, rent.follow_up_times = 1, 1
+    db.session.commit()
+
+    def add(n):
+        _deliver(users, food, n)
+        _deliver(users, rent, n)
+        _make_overdue()
+
+    login_as(role)
+    add(1)
+    few = page_queries(client, url)
+    add(15)
+    many = page_queries(client, url)
+    assert many.count == few.count, (few, many)
