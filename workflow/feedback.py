@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
+from models.application import Application
 from models.feedback import Feedback, FeedbackKind, FeedbackStatus
 from models.organisation import OrganisationProfile
 from models.public import PublicSubmission
@@ -90,6 +91,35 @@ def submit_feedback(*, nonce: str, ip: str, kind: str, message: str, name: str =
             return Outcome.RESUBMITTED, None
         raise
     return Outcome.CREATED, feedback
+
+
+def record_received(actor, *, kind: str, message: str, name: str = "", phone: str = "", email: str = "",
+                    reference: str = "") -> Feedback:
+    """A suggestion or complaint received by phone, in person or by letter, entered by staff (who may
+    link it by reference alone). The caller commits."""
+    from workflow.online_requests import normalize_reference
+
+    _require_staff(actor)
+    if kind not in FeedbackKind.ALL:
+        raise InvalidInput(_l("Choose suggestion, complaint or praise."))
+    message = clean_text(message, multiline=True)[:4000]
+    if not message:
+        raise InvalidInput(_l("Write the message."))
+    application = None
+    if (reference or "").strip():
+        ref = normalize_reference(reference)
+        application = db.session.scalar(select(Application).where(Application.reference == ref)) if ref else None
+        if application is None:
+            raise InvalidInput(_l("No request has this reference number."))
+    now = utcnow()
+    feedback = Feedback(kind=kind, message=message, name=clean_text(name)[:200], phone=phone or "",
+                        email=(email or "").strip().lower()[:255], application_id=getattr(application, "id", None),
+                        beneficiary_id=getattr(application, "beneficiary_id", None), received_at=now,
+                        respond_by=respond_by_for(now), status=FeedbackStatus.OPEN, assigned_to_id=actor.id,
+                        reply="", reply_delivery="")
+    db.session.add(feedback)
+    db.session.flush()
+    return feedback
 
 
 def _require_staff(actor) -> None:

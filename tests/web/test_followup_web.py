@@ -279,3 +279,35 @@ def test_report_and_dashboard_query_counts_do_not_grow(client, users, login_as, 
     add(15)
     many = page_queries(client, url)
     assert many.count == few.count, (few, many)
+
+
+def test_staff_record_one_received_by_phone(client, users, login_as):
+    application = f.application()
+    db.session.commit()
+    login_as("officer")
+    page = client.get("/admin/feedback/received/")
+    assert page.status_code == 200
+    token = csrf_token(page.get_data(as_text=True))
+    wrong = client.post("/admin/feedback/received/?lang=en", data={
+        "csrf_token": token, "kind": "complaint", "message": "اتصل يشكو التأخر", "reference": "REQ-1400-999999"})
+    assert wrong.status_code == 400 and "No request has this reference number." in wrong.get_data(as_text=True)
+    assert "اتصل يشكو التأخر" in wrong.get_data(as_text=True)
+    bad_phone = client.post("/admin/feedback/received/", data={
+        "csrf_token": token, "kind": "complaint", "message": "اتصل يشكو التأخر", "phone": "123"})
+    assert bad_phone.status_code == 400
+    assert db.session.scalar(db.select(Feedback)) is None
+    ok = client.post("/admin/feedback/received/", data={
+        "csrf_token": token, "kind": "complaint", "message": "اتصل يشكو التأخر", "phone": "0551138821",
+        "reference": application.reference})
+    assert ok.status_code == 302
+    item = db.session.scalar(db.select(Feedback))
+    assert item.application_id == application.id and item.assigned_to_id == users["officer"].id
+    assert item.phone == "+966551138821"
+
+
+@pytest.mark.parametrize("role", ["viewer", "committee", "specialist"])
+def test_other_roles_cannot_record_or_reply(client, users, login_as, role):
+    _, item = feedback_rules.submit_feedback(nonce="r" * 20, ip="", kind="complaint", message="رسالة")
+    login_as(role)
+    assert client.get("/admin/feedback/received/").status_code == 403
+    assert client.get(f"/admin/feedback/reply/?id={item.id}").status_code == 403
