@@ -12,7 +12,7 @@ from wtforms.validators import ValidationError
 from admin_views.base import SecureModelView
 from admin_views.followup import staff_query
 from extensions import db
-from forms.followup import FeedbackReplyForm
+from forms.followup import FeedbackReceivedForm, FeedbackReplyForm
 from models.feedback import Feedback, FeedbackKind, FeedbackStatus
 from workflow import feedback as rules
 from workflow.dates import days_left_text, dual_date, overdue_text
@@ -146,3 +146,32 @@ class FeedbackAdmin(SecureModelView):
         status = 400 if request.method == "POST" else 200
         return self.render("admin/feedback/reply.html", form=form, item=item,
                            kind_label=rules.KIND_LABELS.get(item.kind, item.kind)), status
+
+    @expose("/received/", methods=("GET", "POST"))
+    def received_view(self):
+        """Enter one received by phone, in person or by letter (the public form is /feedback)."""
+        if not self.can_edit:
+            abort(403)
+        from workflow.phones import normalize_saudi_mobile
+
+        form = FeedbackReceivedForm()
+        if request.method == "POST" and form.validate_on_submit():
+            phone = ""
+            try:
+                phone = normalize_saudi_mobile(form.phone.data) if (form.phone.data or "").strip() else ""
+            except ValueError as exc:
+                form.phone.errors.append(str(exc))
+            if not form.phone.errors:
+                try:
+                    item = rules.record_received(current_user._get_current_object(), kind=form.kind.data,
+                                                 message=form.message.data, name=form.name.data or "", phone=phone,
+                                                 email=form.email.data or "", reference=form.reference.data or "")
+                    db.session.commit()
+                except WorkflowError as exc:
+                    db.session.rollback()
+                    form.reference.errors.append(str(exc))
+                else:
+                    flash(_("Recorded; the answer is due by %(date)s.", date=dual_date(item.respond_by)), "success")
+                    return redirect(url_for(".details_view", id=item.id))
+        status = 400 if request.method == "POST" else 200
+        return self.render("admin/feedback/received.html", form=form), status

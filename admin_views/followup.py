@@ -192,13 +192,13 @@ class FollowUpReportView(SecureView):
 
     @expose("/")
     def index(self):
-        rf, data, table, choices = self._context()
+        rf, _data, table, choices = self._context()
         return self.render("admin/followup/report.html", rf=rf, table=table, choices=choices,
                            export_args=rf.as_args())
 
     @expose("/print")
     def print_view(self):
-        rf, data, table, choices = self._context()
+        rf, _data, table, choices = self._context()
         from admin_views.reports import filter_rows
 
         record_access("export", "report", "followup", note=f"print {rf.describe()}")
@@ -213,7 +213,7 @@ class FollowUpReportView(SecureView):
 
         if fmt not in ("csv", "xlsx"):
             abort(404)
-        rf, data, table, choices = self._context()
+        rf, _data, table, choices = self._context()
         record_access("export", "report", "followup", note=f"{fmt} {rf.describe()}")
         header = [[_("Report"), table["title"]], *filter_rows(rf, choices)]
         if fmt == "csv":

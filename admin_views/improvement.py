@@ -10,7 +10,6 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired, ValidationError
 
 from admin_views.base import SecureModelView
-from admin_views.followup import staff_query
 from extensions import db
 from models.improvement import ActionKind, ActionStatus
 from models.user import User

@@ -95,6 +95,7 @@ class ServiceTypeAdmin(SecureModelView):
     column_list = ("name_ar", "name_en", "active", "decision_period_days", "cooldown_days",
                    "verification_mechanisms", "criteria")
     column_details_list = ("name_ar", "name_en", "description", "active", "decision_period_days", "cooldown_days",
+                           "follow_up_after_days", "follow_up_every_days", "follow_up_times",
                            "verification_mechanisms", "required_document_types", "criteria")
     column_searchable_list = ("name_ar", "name_en")
     column_filters = ("active",)
@@ -103,6 +104,8 @@ class ServiceTypeAdmin(SecureModelView):
         "active": _l("Active"), "decision_period_days": _l("Decision period (days)"),
         "cooldown_days": _l("Cool-down (days)"), "verification_mechanisms": _l("Verification mechanisms"),
         "required_document_types": _l("Required documents"), "criteria": _l("Eligibility criteria"),
+        "follow_up_after_days": _l("First follow-up, days after delivery"),
+        "follow_up_every_days": _l("Then every (days)"), "follow_up_times": _l("Number of follow-ups"),
     }
     column_formatters = {"verification_mechanisms": _mechanisms, "criteria": _criteria,
                          "decision_period_days": lambda v, c, m, n: m.decision_period_days or _l("default")}

@@ -8,10 +8,11 @@ from datetime import date
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
+from models.application import Application
 from models.feedback import Feedback, FeedbackKind, FeedbackStatus
 from models.organisation import OrganisationProfile
 from models.public import PublicSubmission
@@ -92,6 +93,35 @@ def submit_feedback(*, nonce: str, ip: str, kind: str, message: str, name: str =
     return Outcome.CREATED, feedback
 
 
+def record_received(actor, *, kind: str, message: str, name: str = "", phone: str = "", email: str = "",
+                    reference: str = "") -> Feedback:
+    """A suggestion or complaint received by phone, in person or by letter, entered by staff (who may
+    link it by reference alone). The caller commits."""
+    from workflow.online_requests import normalize_reference
+
+    _require_staff(actor)
+    if kind not in FeedbackKind.ALL:
+        raise InvalidInput(_l("Choose suggestion, complaint or praise."))
+    message = clean_text(message, multiline=True)[:4000]
+    if not message:
+        raise InvalidInput(_l("Write the message."))
+    application = None
+    if (reference or "").strip():
+        ref = normalize_reference(reference)
+        application = db.session.scalar(select(Application).where(Application.reference == ref)) if ref else None
+        if application is None:
+            raise InvalidInput(_l("No request has this reference number."))
+    now = utcnow()
+    feedback = Feedback(kind=kind, message=message, name=clean_text(name)[:200], phone=phone or "",
+                        email=(email or "").strip().lower()[:255], application_id=getattr(application, "id", None),
+                        beneficiary_id=getattr(application, "beneficiary_id", None), received_at=now,
+                        respond_by=respond_by_for(now), status=FeedbackStatus.OPEN, assigned_to_id=actor.id,
+                        reply="", reply_delivery="")
+    db.session.add(feedback)
+    db.session.flush()
+    return feedback
+
+
 def _require_staff(actor) -> None:
     try:
         role = Role(getattr(actor, "role", None))
@@ -112,6 +142,14 @@ def record_reply(feedback: Feedback, actor, reply: str) -> Feedback:
     reply = clean_text(reply, multiline=True)[:4000]
     if not reply:
         raise InvalidInput(_l("Write the reply."))
+    # Conditional update first: two people answering at once send one reply, not two.
+    claimed = db.session.execute(
+        update(Feedback).where(Feedback.id == feedback.id, Feedback.status == FeedbackStatus.OPEN)
+        .values(status=FeedbackStatus.ANSWERED).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise IllegalTransition(_l("This item was already answered."))
+    # Then through the ORM, so the audit trail records the reply.
     feedback.reply = reply
     feedback.replied_at = utcnow()
     feedback.replied_by_id = actor.id

@@ -129,15 +129,18 @@ def record_outcome(follow_up: FollowUp, actor, *, method: str, result: str, outc
     if not outcome:
         raise InvalidInput(_l("Write what the follow-up found."))
     now = utcnow()
-    # Conditional update: of two people recording the same follow-up at once, one wins.
-    done = db.session.execute(
+    # Conditional update first: of two people recording the same follow-up at once, one wins.
+    claimed = db.session.execute(
         update(FollowUp).where(FollowUp.id == follow_up.id, FollowUp.done_at.is_(None))
-        .values(method=method, result=result, outcome=outcome[:4000], next_step=(next_step or "").strip()[:4000],
-                done_at=now, done_by_id=actor.id).execution_options(synchronize_session=False))
-    if done.rowcount != 1:
+        .values(done_at=now).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
         db.session.rollback()
         raise IllegalTransition(_l("This follow-up was already recorded."))
-    db.session.refresh(follow_up)
+    # Then through the ORM, so the audit trail records what was written.
+    follow_up.method, follow_up.result = method, result
+    follow_up.outcome, follow_up.next_step = outcome[:4000], (next_step or "").strip()[:4000]
+    follow_up.done_at, follow_up.done_by_id = now, actor.id
+    db.session.flush()
     return follow_up
 
 

@@ -119,3 +119,13 @@ def test_improvement_action_rules(app):
     action.period_start, action.period_end = local_today(), local_today() - timedelta(days=1)
     with pytest.raises(InvalidInput):
         improvement.check_action(action, local_today())
+
+
+def test_a_second_concurrent_reply_is_refused(app, users):
+    from sqlalchemy import update
+
+    _, item = _submit()
+    db.session.execute(update(Feedback).where(Feedback.id == item.id).values(status="answered")
+                       .execution_options(synchronize_session=False))
+    with pytest.raises(IllegalTransition):
+        feedback.record_reply(item, users["officer"], "رد ثانٍ")

@@ -183,3 +183,25 @@ def test_policy_templates_turn_on_what_their_policy_names(app, users, key, times
         assert (profile.follow_up_after_days, profile.follow_up_every_days) == (7, 30)
     application = _delivered(users, f.service_type())
     assert len(_plans(application)) == times
+
+
+def test_outcome_is_in_the_audit_trail_and_a_concurrent_second_recording_is_refused(app, users):
+    from sqlalchemy import update
+
+    from models.audit import AuditEntry
+    from models.types import utcnow
+
+    st = f.service_type()
+    st.follow_up_after_days, st.follow_up_every_days, st.follow_up_times = 1, 1, 2
+    first, second = _plans(_delivered(users, st))
+    followup.record_outcome(first, users["officer"], method="message", result="not_reached", outcome="لم يرد")
+    db.session.commit()
+    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.table_name == "follow_up",
+                                                          AuditEntry.action == "update"))
+    assert entry is not None and entry.changes["result"][1] == "not_reached"
+    assert entry.changes["outcome"][1] == "لم يرد"
+    # Someone else records the second one a moment earlier; this copy still shows it open.
+    db.session.execute(update(FollowUp).where(FollowUp.id == second.id).values(done_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    with pytest.raises(IllegalTransition):
+        followup.record_outcome(second, users["officer"], method="call", result="satisfied", outcome="تم")

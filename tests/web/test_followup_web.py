@@ -243,3 +243,71 @@ def test_new_lists_query_count_does_not_grow_with_rows(client, users, login_as, 
     add(20)
     many = page_queries(client, url)
     assert many.count == few.count, (few, many)
+
+
+def test_list_exports_work_and_are_audited(client, users, login_as):
+    from models.audit import AuditEntry
+
+    (application,) = _deliver(users, _service(1))
+    feedback_rules.submit_feedback(nonce="e" * 20, ip="", kind="suggestion", message="=HYPERLINK(\"x\")")
+    login_as("officer")
+    followups = client.get("/admin/followup/export/csv/")
+    assert followups.status_code == 200 and application.reference in followups.get_data(as_text=True)
+    register = client.get("/admin/feedback/export/xlsx/")
+    assert register.status_code == 200 and register.data[:2] == b"PK"
+    csv = client.get("/admin/feedback/export/csv/").get_data(as_text=True)
+    assert "'=HYPERLINK" in csv  # a formula typed by the public is neutralised
+    tables = set(db.session.scalars(db.select(AuditEntry.table_name).where(AuditEntry.action == "export")))
+    assert {"follow_up", "feedback"} <= tables
+
+
+@pytest.mark.parametrize("role, url", [("viewer", "/admin/followup-report/"), ("officer", "/admin/"),
+                                       ("admin", "/admin/reports/")])
+def test_report_and_dashboard_query_counts_do_not_grow(client, users, login_as, role, url):
+    food, rent = _service(2), f.service_type(name="إيجار")
+    rent.follow_up_after_days, rent.follow_up_times = 1, 1
+    db.session.commit()
+
+    def add(n):
+        _deliver(users, food, n)
+        _deliver(users, rent, n)
+        _make_overdue()
+
+    login_as(role)
+    add(1)
+    few = page_queries(client, url)
+    add(15)
+    many = page_queries(client, url)
+    assert many.count == few.count, (few, many)
+
+
+def test_staff_record_one_received_by_phone(client, users, login_as):
+    application = f.application()
+    db.session.commit()
+    login_as("officer")
+    page = client.get("/admin/feedback/received/")
+    assert page.status_code == 200
+    token = csrf_token(page.get_data(as_text=True))
+    wrong = client.post("/admin/feedback/received/?lang=en", data={
+        "csrf_token": token, "kind": "complaint", "message": "اتصل يشكو التأخر", "reference": "REQ-1400-999999"})
+    assert wrong.status_code == 400 and "No request has this reference number." in wrong.get_data(as_text=True)
+    assert "اتصل يشكو التأخر" in wrong.get_data(as_text=True)
+    bad_phone = client.post("/admin/feedback/received/", data={
+        "csrf_token": token, "kind": "complaint", "message": "اتصل يشكو التأخر", "phone": "123"})
+    assert bad_phone.status_code == 400
+    assert db.session.scalar(db.select(Feedback)) is None
+    ok = client.post("/admin/feedback/received/", data={
+        "csrf_token": token, "kind": "complaint", "message": "اتصل يشكو التأخر", "phone": "0551138821",
+        "reference": application.reference})
+    assert ok.status_code == 302
+    item = db.session.scalar(db.select(Feedback))
+    assert item.application_id == application.id and item.assigned_to_id == users["officer"].id
+    assert item.phone == "+966551138821"
+
+
+@pytest.mark.parametrize("role", ["viewer", "committee", "specialist"])
+def test_other_roles_cannot_record_or_reply(client, users, login_as, role):
+    _, item = feedback_rules.submit_feedback(nonce="r" * 20, ip="", kind="complaint", message="رسالة")
+    login_as(role)
+    assert client.get("/admin/feedback/received/").status_code == 403
+    assert client.get(f"/admin/feedback/reply/?id={item.id}").status_code == 403

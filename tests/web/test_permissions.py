@@ -155,6 +155,7 @@ EXPECTED_PAGES = {
     "/admin/followup-report/print": {"admin", "officer", "committee", "viewer"},
     "/admin/followup-report/export.csv": {"admin", "officer", "committee", "viewer"},
     "/admin/followup-report/export.xlsx": {"admin", "officer", "committee", "viewer"},
+    "/admin/feedback/received/": {"admin", "officer"},
 }
 
 
