@@ -187,14 +187,18 @@ class FollowUpReportView(SecureView):
 
     def _context(self):
         rf = ReportFilter.from_args(request.args)
-        data = rules.report(rf, local_today())
+        group = request.args.get("group") if request.args.get("group") in rules.GROUPINGS else "service_type"
+        data = rules.report(rf, local_today(), group=group)
         return rf, data, report_table(data), filter_choices()
 
     @expose("/")
     def index(self):
-        rf, _data, table, choices = self._context()
-        return self.render("admin/followup/report.html", rf=rf, table=table, choices=choices,
-                           export_args=rf.as_args())
+        rf, data, table, choices = self._context()
+        args = rf.as_args()
+        if data["group"] != "service_type":
+            args["group"] = data["group"]
+        return self.render("admin/followup/report.html", rf=rf, table=table, choices=choices, group=data["group"],
+                           groupings=rules.GROUPINGS, export_args=args)
 
     @expose("/print")
     def print_view(self):

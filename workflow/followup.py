@@ -171,8 +171,16 @@ def officer_counts(user, today: date) -> dict:
 # -- the periodic report ----------------------------------------------------------------
 # What the report can be split by: key column on Application, and the model naming it.
 # (A branch split adds ("branch", Application.branch_id, Branch) here.)
+def _branch_model():
+    from models.branch import Branch
+
+    return Branch
+
+
 GROUPINGS = {
-    "service_type": (lambda: Application.service_type_id, ServiceType, _l("Service type")),
+    "service_type": (lambda: Application.service_type_id, lambda: ServiceType, _l("Service type")),
+    # The receiving branch office (no branch: head office).
+    "branch": (lambda: Application.branch_id, _branch_model, _l("Branch office")),
 }
 
 
@@ -185,8 +193,8 @@ def report(rf, today: date, group: str = "service_type") -> dict:
     """
     from models.survey import SurveyAnswer, SurveyResponse
 
-    key_of, model, _label = GROUPINGS[group]
-    key = key_of()
+    key_of, model_of, _label = GROUPINGS[group]
+    key, model = key_of(), model_of()
     app_clauses = rf.application_clauses()
     joined = select(FollowUp).join(Application, Application.id == FollowUp.application_id)
 

@@ -205,3 +205,25 @@ def test_outcome_is_in_the_audit_trail_and_a_concurrent_second_recording_is_refu
                        .execution_options(synchronize_session=False))
     with pytest.raises(IllegalTransition):
         followup.record_outcome(second, users["officer"], method="call", result="satisfied", outcome="تم")
+
+
+def test_report_per_branch_office(app, users):
+    from models.application import Application
+    from models.branch import Branch
+
+    north = Branch(name_ar="فرع الشمال", name_en="North", city="عرعر", region="northern_borders")
+    db.session.add(north)
+    db.session.flush()
+    food = f.service_type(name="سلة غذائية")
+    food.follow_up_after_days, food.follow_up_every_days, food.follow_up_times = 0, 30, 1
+    at_branch, at_head_office = _delivered(users, food), _delivered(users, food)
+    db.session.execute(db.update(Application).where(Application.id == at_branch.id).values(branch_id=north.id))
+    followup.record_outcome(_plans(at_branch)[0], users["officer"], method="call", result="satisfied", outcome="تم")
+    db.session.commit()
+    today = local_today()
+    data = followup.report(ReportFilter(date_from=today, date_to=today), today, group="branch")
+    rows = {r["name"]: r for r in data["rows"]}
+    assert data["group"] == "branch"
+    assert rows["فرع الشمال"]["served"] == 1 and rows["فرع الشمال"]["done"] == 1
+    assert rows[""]["served"] == 1 and rows[""]["done"] == 0  # head office (no branch)
+    assert at_head_office.branch_id is None
