@@ -76,6 +76,9 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(String(500), default="")
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
+    # The text is on the timeline (Communication) already; the audit trail keeps the states.
+    audit_exclude = ("body", "template_params")
+
     beneficiary = relationship("Beneficiary")
     volunteer = relationship("Volunteer")
     application = relationship("Application")
