@@ -24,7 +24,14 @@ from models.beneficiary import Beneficiary
 from models.outbox import MessageChannel, MessageState, MessageTemplate, OutboxMessage
 from workflow.dates import dual_date
 from workflow.messaging import outbox
-from workflow.messaging.templates import EVENTS, VARIABLES, TemplateError, fields_of, render, sms_segments
+from workflow.messaging.templates import (
+    EVENTS,
+    VARIABLES,
+    TemplateError,
+    fields_of,
+    render,
+    sms_segments,
+)
 from workflow.phones import mask_phone
 from workflow.roles import ADMIN_OFFICER, ADMIN_ONLY
 
@@ -373,5 +380,12 @@ def messages_of(beneficiary, limit: int = 20) -> list[OutboxMessage]:
                                    .order_by(OutboxMessage.id.desc()).limit(limit)))
 
 
-__all__ = ["OutboxAdmin", "MessageTemplateAdmin", "MessagePreferencesView", "preferences_form", "messages_of",
-           "STATE_LABELS", "CHANNEL_LABELS"]
+__all__ = [
+    "CHANNEL_LABELS",
+    "STATE_LABELS",
+    "MessagePreferencesView",
+    "MessageTemplateAdmin",
+    "OutboxAdmin",
+    "messages_of",
+    "preferences_form",
+]

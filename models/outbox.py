@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from extensions import db
 from models.types import UTCDateTime, utcnow
@@ -76,8 +85,12 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(String(500), default="")
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
-    beneficiary = relationship("Beneficiary")
-    volunteer = relationship("Volunteer")
+    # The text is on the timeline (Communication) already; the audit trail keeps the states.
+    audit_exclude = ("body", "template_params")
+
+    # Deleting a person (erasure) deletes their messages too, SQLite's unenforced foreign keys included.
+    beneficiary = relationship("Beneficiary", backref=backref("outbox_messages", cascade="all, delete-orphan"))
+    volunteer = relationship("Volunteer", backref=backref("outbox_messages", cascade="all, delete-orphan"))
     application = relationship("Application")
     communication = relationship("Communication")
     staff = relationship("User")

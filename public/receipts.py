@@ -8,7 +8,11 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from extensions import csrf, db
 from models.outbox import OutboxMessage
 from workflow.messaging.channels import receipt_signature_ok
-from workflow.messaging.receipts import apply_receipt, apply_whatsapp_statuses, whatsapp_signature_ok
+from workflow.messaging.receipts import (
+    apply_receipt,
+    apply_whatsapp_statuses,
+    whatsapp_signature_ok,
+)
 
 bp = Blueprint("receipts", __name__, url_prefix="/messages")
 

@@ -96,6 +96,13 @@ def _row(obj, exclude=()) -> dict:
             if attr.key not in exclude}
 
 
+def _outbox_ids(beneficiary_id: int) -> list[int]:
+    from models.outbox import OutboxMessage
+
+    return list(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.beneficiary_id == beneficiary_id)
+                                   .order_by(OutboxMessage.id)))
+
+
 def _related_ids(beneficiary_id: int) -> dict[str, list[int]]:
     """Ids of every row that belongs to this person, per table."""
     app_ids = list(db.session.scalars(select(Application.id).where(Application.beneficiary_id == beneficiary_id)))
@@ -118,6 +125,7 @@ def _related_ids(beneficiary_id: int) -> dict[str, list[int]]:
         "document": ids(Document, Document.beneficiary_id == beneficiary_id),
         "declaration": ids(Declaration, Declaration.beneficiary_id == beneficiary_id),
         "communication": ids(Communication, Communication.beneficiary_id == beneficiary_id),
+        "outbox_message": _outbox_ids(beneficiary_id),
         "application": app_ids,
         "application_event": ids(ApplicationEvent, ApplicationEvent.application_id.in_(app_ids)),
         "research": research_ids,
@@ -156,6 +164,7 @@ def subject_export(beneficiary: Beneficiary) -> dict:
         "applications": app_rows,
         "communications": [dict(_row(c), channel=str(c.channel) if c.channel else "",
                                 staff=str(c.staff) if c.staff else "") for c in beneficiary.communications],
+        "messages": [_row(m, exclude=("template_params",)) for m in beneficiary.outbox_messages],
         "documents": [{"id": d.id, "type": str(d.document_type) if d.document_type else "",
                        "issue_date": _plain(d.issue_date), "expiry_date": _plain(d.expiry_date),
                        "file_name": d.file.original_name if d.file else "", "notes": d.notes,
@@ -215,6 +224,7 @@ IDENTIFYING = {
                     "phone", "email", "address", "district", "notes", "birth_date"),
     "household_member": ("name", "national_id", "notes", "birth_date"),
     "communication": ("subject", "summary"),
+    "outbox_message": ("subject", "to_address", "last_error"),
     "application": ("description", "notes", "checklist"),
     "application_event": ("note",),
     "research": ("referral_reason", "findings", "household_situation"),
@@ -249,6 +259,15 @@ def anonymise(beneficiary: Beneficiary, note: str = "") -> list[str]:
             name=ANONYMOUS_NAME, national_id=None, notes="", birth_date=_year_only(member.birth_date)))
     db.session.execute(update(Communication).where(Communication.beneficiary_id == bid)
                        .values(subject=ANONYMOUS_NAME, summary=""))
+    from models.outbox import MessageState, OutboxMessage
+
+    # Messages keep their event, channel and state (statistics); their texts and address go, and
+    # one still waiting is never sent.
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.beneficiary_id == bid)
+                       .values(subject=ANONYMOUS_NAME, body="", to_address="", template_params=[]))
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.beneficiary_id == bid,
+                                                   OutboxMessage.state == MessageState.QUEUED)
+                       .values(state=MessageState.CANCELLED, last_error="anonymised"))
     db.session.execute(update(Declaration).where(Declaration.beneficiary_id == bid)
                        .values(signed_name="", ip_address=""))
     if app_ids:

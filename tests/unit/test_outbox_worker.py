@@ -14,7 +14,13 @@ from models.types import utcnow
 from tests import factories as f
 from workflow import state_machine as sm
 from workflow.messaging import outbox
-from workflow.messaging.channels import (Adapter, PermanentFailure, Receipt, TemporaryFailure, receipt_signature)
+from workflow.messaging.channels import (
+    Adapter,
+    PermanentFailure,
+    Receipt,
+    TemporaryFailure,
+    receipt_signature,
+)
 from workflow.messaging.templates import TemplateError, render, sms_segments, validate
 from workflow.messaging.worker import backoff, in_quiet_hours, run_once
 

@@ -135,6 +135,10 @@ def test_anonymisation_leaves_nothing_identifying_and_keeps_statistics(people, a
         assert secret not in dump, secret
         assert secret not in audit, secret
     assert not (people["folder"] / "abc123.pdf").exists()
+    # The messages written for the person's requests keep no text or number, and none waits to go.
+    assert dump.count('"event": "received"') >= 1
+    assert all(m["body"] == "" and m["to_address"] == "" and m["state"] != "queued"
+               for m in subject_export(b)["messages"])
     assert db.session.scalar(db.select(db.func.count(StoredFile.id))) == 0
     # Statistics are unchanged.
     assert _statistics() == before

@@ -3,12 +3,17 @@ SMTP_STARTTLS, MAIL_FROM), with attachments (the decision letter)."""
 from __future__ import annotations
 
 import smtplib
-import socket
 from email.message import EmailMessage
 
 from flask import current_app
 
-from workflow.messaging.channels import Adapter, Outgoing, PermanentFailure, Receipt, TemporaryFailure
+from workflow.messaging.channels import (
+    Adapter,
+    Outgoing,
+    PermanentFailure,
+    Receipt,
+    TemporaryFailure,
+)
 
 
 class EmailAdapter(Adapter):
@@ -42,6 +47,6 @@ class EmailAdapter(Adapter):
             if 500 <= exc.smtp_code < 600:
                 raise PermanentFailure(f"SMTP {exc.smtp_code}")
             raise TemporaryFailure(f"SMTP {exc.smtp_code}")
-        except (OSError, socket.timeout, smtplib.SMTPException) as exc:
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
             raise TemporaryFailure(f"mail server unreachable ({type(exc).__name__})")
         return Receipt(answer="SMTP: accepted")

@@ -52,7 +52,7 @@ def configured_channels() -> list[str]:
         channels.append(MessageChannel.SMS)
     if cfg.get("WHATSAPP_TOKEN") and cfg.get("WHATSAPP_PHONE_NUMBER_ID"):
         channels.append(MessageChannel.WHATSAPP)
-    if cfg.get("NOTIFIER_BACKEND") == "email" or cfg.get("SMTP_HOST_CONFIGURED"):
+    if cfg.get("NOTIFIER_BACKEND") == "email":
         channels.append(MessageChannel.EMAIL)
     return channels
 

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from flask import current_app
 
-from workflow.messaging.channels import (Adapter, Outgoing, PermanentFailure, Receipt, international, json_of, post,
-                                         require)
+from workflow.messaging.channels import (
+    Adapter,
+    Outgoing,
+    PermanentFailure,
+    Receipt,
+    international,
+    json_of,
+    post,
+    require,
+)
 
 DEFAULT_URL = "https://api.taqnyat.sa/v1/messages"
 

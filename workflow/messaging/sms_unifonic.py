@@ -12,8 +12,16 @@ from __future__ import annotations
 
 from flask import current_app
 
-from workflow.messaging.channels import (Adapter, Outgoing, PermanentFailure, Receipt, international, json_of, post,
-                                         require)
+from workflow.messaging.channels import (
+    Adapter,
+    Outgoing,
+    PermanentFailure,
+    Receipt,
+    international,
+    json_of,
+    post,
+    require,
+)
 
 DEFAULT_URL = "https://el.cloud.unifonic.com/rest/SMS/messages"
 

@@ -16,7 +16,14 @@ import json
 
 from flask import current_app
 
-from workflow.messaging.channels import Adapter, Outgoing, Receipt, json_of, post, require
+from workflow.messaging.channels import (
+    Adapter,
+    Outgoing,
+    Receipt,
+    json_of,
+    post,
+    require,
+)
 from workflow.messaging.templates import sms_segments
 
 

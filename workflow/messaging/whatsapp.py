@@ -14,8 +14,16 @@ from __future__ import annotations
 
 from flask import current_app
 
-from workflow.messaging.channels import (Adapter, Outgoing, PermanentFailure, Receipt, international, json_of, post,
-                                         require)
+from workflow.messaging.channels import (
+    Adapter,
+    Outgoing,
+    PermanentFailure,
+    Receipt,
+    international,
+    json_of,
+    post,
+    require,
+)
 
 DEFAULT_API = "https://graph.facebook.com/v21.0"
 

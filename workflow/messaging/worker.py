@@ -28,8 +28,14 @@ from extensions import db
 from models.outbox import MessageChannel, MessageState, OutboxMessage
 from models.types import utcnow
 from workflow.dates import to_local
-from workflow.messaging.channels import (Adapter, Outgoing, PermanentFailure, SendFailure, TemporaryFailure,
-                                         receipt_url)
+from workflow.messaging.channels import (
+    Adapter,
+    Outgoing,
+    PermanentFailure,
+    SendFailure,
+    TemporaryFailure,
+    receipt_url,
+)
 from workflow.messaging.outbox import sender_name, sync_communication
 from workflow.phones import mask_phone
 

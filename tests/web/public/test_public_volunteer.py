@@ -45,6 +45,11 @@ def test_registration_creates_a_new_volunteer_with_consent(client, app):
     submission = db.session.scalar(db.select(PublicSubmission))
     assert submission.kind == "volunteer" and submission.record_id == volunteer.id
     assert submission.consent_at is not None and submission.privacy_notice_version == "2026-1"
+    # The thank-you message is written with the registration (sent later by the outbox worker).
+    from models.outbox import OutboxMessage
+
+    message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.volunteer_id == volunteer.id))
+    assert message.event == "volunteer_received" and message.to_address == PHONE_E164
 
 
 def test_inactive_skill_cannot_be_posted(client, app):
