@@ -87,6 +87,7 @@ class DateField(fields.DateField):
     """A date typed in Gregorian or Hijri; see the module's docstring."""
 
     widget = DualDateInput()
+    explains_own_errors = True  # forms.text_input.explain_unreadable_input leaves its messages alone
 
     def process(self, formdata, data=fields.core.unset_value, extra_filters=None):
         self.hijri_raw = ""
@@ -134,6 +135,7 @@ class LocalDateTimeField(fields.DateTimeField):
     """Typed and shown in the organisation's time zone; `data` is a UTC datetime."""
 
     widget = LocalDateTimeInput()
+    explains_own_errors = True
     formats = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
 
     def __init__(self, label=None, validators=None, format=None, **kwargs):

@@ -69,6 +69,8 @@ def _fields(form):
 def explain_unreadable_input(form) -> None:
     """Replace the messages of values that could not be read (see the module's docstring)."""
     for field in _fields(form):
+        if getattr(field, "explains_own_errors", False):
+            continue  # forms/dates.py says what is wrong with a date (Hijri, both calendars) itself
         raw = (field.raw_data or [""])[0] if getattr(field, "raw_data", None) else ""
         if isinstance(field, DateTimeField) and isinstance(raw, str) and raw.strip() and field.data is None:
             fmt = field.format[0] if isinstance(field.format, (list, tuple)) else field.format

@@ -122,7 +122,7 @@ def test_list_rows_are_lean(app, client, login_as):
         assert 'id="action_form"' in html  # rows are deleted with "With selected"
     html = client.get("/admin/application/").get_data(as_text=True)
     first = db.session.scalar(select(Application).order_by(Application.received_at.desc(), Application.id.desc()))
-    assert f'<a href="/admin/application/details/?id={first.id}"><bdi dir="ltr">{first.reference}</bdi></a>' in html
+    assert f'<a href="/admin/application/details/?id={first.id}"><bdi class="reference" dir="ltr">{first.reference}</bdi></a>' in html
 
 
 def _tile(html: str, tile_id: str) -> str:
