@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, EmailField, FieldList, Form, FormField, RadioField,
+from wtforms import (BooleanField, DateField, EmailField, FieldList, FormField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
