@@ -3,9 +3,8 @@ in their canonical form) so the workflow functions receive clean data."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, RadioField,
+from wtforms import (BooleanField, EmailField, FieldList, FormField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget

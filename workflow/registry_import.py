@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from extensions import db
-from models.beneficiary import Beneficiary
+from models.beneficiary import COLLECT_NAME_WORDS, Beneficiary, write_collected_name_words
 from workflow.arabic import fold_arabic, full_name
 from workflow.registry import (FIELDS, REASON_NAME, REASON_NAME_BIRTH, REASON_PHONE, REQUIRED, apply_values,
                                clean_beneficiary)
@@ -357,17 +357,23 @@ def import_rows(result: ImportResult, actor=None, progress: Progress | None = No
     progress = progress or _no_progress
     total = len(result.valid)
     step = max(1, total // 100)
+    connection = db.session.connection()
+    connection.info[COLLECT_NAME_WORDS] = []  # the name-search words: one statement per flush
     try:
         for done, (_number, values) in enumerate(result.valid, start=1):
             beneficiary = apply_values(Beneficiary(created_by_id=getattr(actor, "id", None)),
                                        {k: v for k, v in values.items() if k in FIELDS})
             db.session.add(beneficiary)
-            if done % 1000 == 0:
+            if done % 1000 == 0 or done == total:
                 db.session.flush()  # in steps, so the progress shown is real
+                write_collected_name_words(connection)
             if done % step == 0:
                 progress(done, total)
+        connection.info.pop(COLLECT_NAME_WORDS, None)
         db.session.commit()
     except Exception:
+        # (the info dict belongs to the pooled connection: never leave the collector behind)
+        connection.info.pop(COLLECT_NAME_WORDS, None)
         db.session.rollback()
         raise
     result.imported = len(result.valid)

@@ -52,6 +52,14 @@ def test_residents_without_a_nationality_column_are_imported_with_a_warning(app,
     assert import_rows(result) == 2
     people = {b.national_id: b.nationality for b in db.session.scalars(select(Beneficiary))}
     assert people == {resident: "", citizen: "SA"}
+    # The name-search words of imported rows are written too (in one statement per batch).
+    from models.beneficiary import BeneficiaryNameWord
+    from workflow.arabic import name_words
+
+    for person in db.session.scalars(select(Beneficiary)):
+        stored = set(db.session.scalars(select(BeneficiaryNameWord.word)
+                                        .where(BeneficiaryNameWord.beneficiary_id == person.id)))
+        assert stored == name_words(person.name_search) and stored
 
 
 def test_a_nationality_column_is_still_checked(app, english):
