@@ -187,7 +187,7 @@ def optional_mobile_check(form, field):
     mobile_check(form, field)
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(PublicForm):
     kind = RadioField(_l("What would you like to send?"), choices=FEEDBACK_KINDS, validators=[InputRequired(REQUIRED)])
     message = TextAreaField(_l("Your message"), validators=[DataRequired(REQUIRED), Length(min=5, max=4000)])
     name = StringField(_l("Your name (optional)"), filters=[strip_filter], validators=[Optional(), Length(max=200)])
