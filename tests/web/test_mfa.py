@@ -142,6 +142,18 @@ def test_wrong_codes_are_rate_limited(app, client, users):
     assert client.get(HOME).status_code == 302
 
 
+def test_wrong_codes_are_limited_per_account_whatever_the_address(app, users):
+    for i in range(5):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i + 1}"
+        _password_step(client, users["admin"].email)
+        assert _code_step(client, "000000").status_code == 200
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.99"
+    _password_step(client, users["admin"].email)
+    assert _code_step(client, "000000").status_code == 429
+
+
 def test_an_admin_resets_another_users_factor(app, client, users):
     officer_client = app.test_client()
     login(officer_client, users["officer"].email)
