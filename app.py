@@ -60,7 +60,6 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
-    from models.user import User
     from workflow import audit, log_redaction
 
     audit.install()

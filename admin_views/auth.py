@@ -92,8 +92,15 @@ def _pending_user() -> tuple[User | None, dict]:
     return user, pending
 
 
+def _pending_account() -> str:
+    return f"mfa-account:{(session.get('mfa_pending') or {}).get('user_id')}"
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["MFA_RATE_LIMIT"], methods=["POST"], deduct_when=_failed_login)
+# Per account too: guesses spread over many addresses still run out.
+@limiter.limit(lambda: current_app.config["MFA_RATE_LIMIT"], methods=["POST"], deduct_when=_failed_login,
+               key_func=_pending_account)
 def login_code():
     """The second step: the password was right; now the authenticator's code (or a recovery code)."""
     user, pending = _pending_user()

@@ -50,6 +50,7 @@ class UserAdmin(SecureModelView):
                                       description=_l("Leave empty to keep the current password.")),
     }
     form_overrides = {"role": SelectField}
+    details_template = "admin/users/details.html"  # with "sign out everywhere" and "reset second factor"
 
     def create_form(self, obj=None):
         form = super().create_form(obj)

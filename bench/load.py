@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, DATABASE_URL=url, LOGIN_RATE_LIMIT=HIGH_LIMIT, PUBLIC_RATE_LIMIT=HIGH_LIMIT,
-               PUBLIC_MIN_FILL_SECONDS="0")
+               PUBLIC_MIN_FILL_SECONDS="0", MFA_REQUIRED_ROLES="")  # as in bench/run.py
     cmd = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
            "--log-level", "warning", "--timeout", "60", "app:create_app()"]
     print(f"gunicorn: {args.workers} workers on {base}; {args.clients} clients for {args.seconds:.0f} s")

@@ -63,13 +63,15 @@ def load_session_user(identity: str) -> tuple[User | None, str | None]:
     user_id, _, token = (identity or "").partition(":")
     if not (user_id.isdigit() and token):
         return None, None  # a cookie from before server-side sessions: sign in again
-    row = db.session.scalar(db.select(UserSession).where(UserSession.token_hash == _hash(token)))
-    if row is None or row.user_id != int(user_id):
+    # One query for the session and its user (this runs on every request).
+    found = db.session.execute(db.select(UserSession, User).join(User, User.id == UserSession.user_id)
+                               .where(UserSession.token_hash == _hash(token))).first()
+    if found is None or found[0].user_id != int(user_id):
         return None, None
+    row, user = found
     if row.ended_at is not None:
         return None, row.end_reason or "ended"
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
+    if not user.active:
         _end(row, "deactivated")
         return None, "deactivated"
     now = utcnow()

@@ -15,6 +15,7 @@ from extensions import db
 from models.application import Application, Status
 from models.organisation import OrganisationProfile
 from tests import factories as f
+from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -42,10 +43,7 @@ def _sign_in(page, base, email):
     if page.locator("#logout").count():
         page.click("#logout")
         page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#welcome")
+    sign_in(page, base, email, PASSWORD)  # answers the admin's second-factor step
 
 
 def _status(app_id):

@@ -142,6 +142,18 @@ def test_wrong_codes_are_rate_limited(app, client, users):
     assert client.get(HOME).status_code == 302
 
 
+def test_wrong_codes_are_limited_per_account_whatever_the_address(app, users):
+    for i in range(5):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i + 1}"
+        _password_step(client, users["admin"].email)
+        assert _code_step(client, "000000").status_code == 200
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.99"
+    _password_step(client, users["admin"].email)
+    assert _code_step(client, "000000").status_code == 429
+
+
 def test_an_admin_resets_another_users_factor(app, client, users):
     officer_client = app.test_client()
     login(officer_client, users["officer"].email)
@@ -185,3 +197,24 @@ def test_required_roles_are_configurable(app, client, users, roles, forced):
     login(client, users["officer"].email)
     response = client.get(HOME)
     assert (response.status_code == 302) is forced
+
+
+def test_the_first_admin_made_by_bootstrap_enrols_at_first_sign_in(app, client, monkeypatch):
+    monkeypatch.setenv("ADMIN_EMAIL", "boss@example.org")
+    monkeypatch.setenv("ADMIN_PASSWORD", "violet tractor summer lantern")
+    result = app.test_cli_runner().invoke(args=["users", "bootstrap"])
+    assert result.exit_code == 0, result.output
+    response = login(client, "boss@example.org", "violet tractor summer lantern")
+    assert response.status_code == 302  # no code asked: there is no factor yet
+    response = client.get(HOME)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/account/mfa")
+    _enrol(client)
+    assert client.get(HOME).status_code == 200
+
+
+def test_bootstrap_refuses_a_common_password(app, monkeypatch):
+    monkeypatch.setenv("ADMIN_EMAIL", "boss@example.org")
+    monkeypatch.setenv("ADMIN_PASSWORD", "password123")
+    result = app.test_cli_runner().invoke(args=["users", "bootstrap"])
+    assert result.exit_code != 0
+    assert db.session.scalar(db.select(User)) is None

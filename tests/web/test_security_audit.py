@@ -1,4 +1,4 @@
-"""Findings 5, 6 and 8 of issue 11: what the audit trail records about access, the warning about
+"""Findings 5, 6 and 8 of issue 11 (the public pages' no-store: tests/web/public/test_public_no_store.py): what the audit trail records about access, the warning about
 per-process rate limits, and the headers that keep a person's request out of caches."""
 import pytest
 
@@ -6,7 +6,6 @@ from extensions import db
 from models.audit import AuditEntry
 from models.volunteer import Volunteer
 from tests.conftest import csrf_token, login
-from tests.web.public.conftest import catalogue, post_form, request_data  # noqa: F401  (catalogue: a fixture)
 from workflow.audit import mask_email
 
 
@@ -62,27 +61,6 @@ def test_export_notes_never_carry_the_search_term(app, client, users):
     note = _rows("export")[0].note
     assert "1000000008" not in note and "الرياض" not in note
     assert note == "csv; search; filters: 1"
-
-
-def test_public_request_and_status_pages_are_not_cached(app, client):
-    for url in ("/status", "/request"):
-        assert client.get(url).headers["Cache-Control"] == "no-store", url
-    assert client.get("/request/done").headers["Cache-Control"] == "no-store"
-    assert "no-store" not in client.get("/policy").headers.get("Cache-Control", "")
-
-
-def test_the_status_answer_and_the_reference_page_are_not_cached(app, client, catalogue):
-    app.config["PUBLIC_MIN_FILL_SECONDS"] = 0
-    response = post_form(client, "/request", request_data(catalogue))
-    assert response.status_code == 303
-    done = client.get("/request/done")
-    assert done.status_code == 200 and done.headers["Cache-Control"] == "no-store"
-    from models.application import Application
-
-    reference = db.session.scalar(db.select(Application.reference))
-    answer = post_form(client, "/status", {"reference": reference, "phone_last4": "8821"})
-    assert answer.status_code == 200 and reference in answer.get_data(as_text=True)
-    assert answer.headers["Cache-Control"] == "no-store"
 
 
 def test_hsts_is_sent_over_https_only(app, client):

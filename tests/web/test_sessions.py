@@ -144,6 +144,21 @@ def test_an_admin_signs_a_user_out_everywhere(app, client, users):
     assert row.record_id == str(users["committee"].id) and row.actor == "admin@example.org"
 
 
+def test_the_users_own_record_has_the_button(app, client, users):
+    victim = app.test_client()
+    login(victim, users["specialist"].email)
+    login(client, users["admin"].email)
+    url = f"/admin/user/details/?id={users['specialist'].id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="user-sign_out_everywhere"' in page
+    assert 'id="user-reset_mfa"' not in page  # no factor to reset
+    response = client.post("/admin/user/action/", data={
+        "action": "sign_out_everywhere", "rowid": str(users["specialist"].id), "url": url,
+        "csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    assert _signed_out(victim.get(HOME))
+
+
 def test_the_user_action_is_for_admins_only(app, client, users):
     login(client, users["officer"].email)
     token = csrf_token(client.get(HOME).get_data(as_text=True))
