@@ -113,8 +113,11 @@ def public_setup(app, users):
     db.session.commit()
     record_transition(application, "deliver", Status.SERVED, actor=users["officer"])
     db.session.commit()
-    message = db.session.scalar(db.select(Communication).where(Communication.application_id == application.id))
-    return {"survey": re.search(r"/survey/[A-Za-z0-9_-]+", message.summary).group(0),
+    # The request's messages (received, service delivered, survey): the survey one carries the link.
+    summaries = db.session.scalars(db.select(Communication.summary).where(
+        Communication.application_id == application.id))
+    link = next(m.group(0) for m in (re.search(r"/survey/[A-Za-z0-9_-]+", s or "") for s in summaries) if m)
+    return {"survey": link,
             "reference": application.reference}
 
 
@@ -179,11 +182,10 @@ def admin_setup(app, users):
 
 
 def _sign_in(page, base, email, lang):
-    page.goto(f"{base}/login?lang={lang}")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#welcome")
+    from tests.browser.conftest import sign_in
+
+    page.goto(f"{base}/login?lang={lang}")  # the language is remembered for the pages after it
+    sign_in(page, base, email, PASSWORD)  # the shared one answers the admin's second factor
 
 
 def _admin_walk(audit: Audit, base: str, data: dict) -> None:
