@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import false, select
 from wtforms.validators import DataRequired
 
-from admin_views.base import SecureModelView, current_role, role_in, way_back
+from admin_views.base import SecureModelView, current_role, role_in, row_url
 from admin_views.lookups import BeneficiaryLoader
 from extensions import db
 from forms.workflow import IncompleteForm, NoteForm, ReferForm, WithdrawForm
@@ -77,7 +77,7 @@ def due_cell(application: Application) -> Markup:
 def reference_link(view, context, application: Application) -> Markup:
     """The reference opens the request (as the first column does in Django's admin): one link a
     row instead of view and edit icons (editing is a tab of the request's page)."""
-    url = view.get_url(".details_view", id=application.id, url=way_back(context.resolve("return_url"), view.get_url))
+    url = row_url(view.get_url, ".details_view", application.id, context.resolve("return_url"))
     return Markup('<a href="{}"><bdi dir="ltr">{}</bdi></a>').format(url, application.reference)
 
 
