@@ -20,7 +20,7 @@ from flask_admin.contrib.sqla.fields import QuerySelectField
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from admin_views.base import SecureModelView, current_role, record_id, role_in, way_back
+from admin_views.base import SecureModelView, current_role, record_id, role_in, row_url
 from admin_views.branches import BranchFieldMixin, BranchFilter
 from admin_views.lookups import BeneficiaryLoader
 from admin_views.registry import RefreshFilters
@@ -85,7 +85,7 @@ def due_cell(application: Application) -> Markup:
 def reference_link(view, context, application: Application) -> Markup:
     """The reference opens the request (as the first column does in Django's admin): one link a
     row instead of view and edit icons (editing is a tab of the request's page)."""
-    url = view.get_url(".details_view", id=application.id, url=way_back(context.resolve("return_url"), view.get_url))
+    url = row_url(view.get_url, ".details_view", application.id, context.resolve("return_url"))
     return Markup('<a href="{}">{}</a>').format(url, reference(application.reference))
 
 

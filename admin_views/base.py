@@ -44,7 +44,6 @@ from flask_admin.model import typefmt
 from flask_admin.model.template import BaseListRowAction, DeleteRowAction, EditRowAction, ViewRowAction
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
-from flask_admin.babel import gettext as admin_gettext
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools as sqla_tools
@@ -299,6 +298,17 @@ def way_back(return_url: str, get_url) -> str | None:
     return None if return_url == plain[1] else return_url
 
 
+def row_url(get_url, endpoint: str, row_id, return_url: str) -> str:
+    """A list row's link to `endpoint` (details, edit) with the way back. Built with url_for once
+    per page and endpoint, then the row's key put in: twenty url_for calls a page fewer."""
+    templates = g.setdefault("_row_url_templates", {})
+    key = (request.endpoint, endpoint, return_url)
+    template = templates.get(key)
+    if template is None:
+        template = templates[key] = get_url(endpoint, id="ROWKEY", url=way_back(return_url, get_url))
+    return template.replace("ROWKEY", quote(str(row_id), safe=""), 1)
+
+
 class QuickLinkRowAction(BaseListRowAction):
     """A list row's view or edit icon, written directly instead of calling Flask-Admin's template
     macro once per row (and without the Bootstrap 3 icon classes Bootstrap 4 does not use)."""
@@ -309,8 +319,7 @@ class QuickLinkRowAction(BaseListRowAction):
 
     @pass_context
     def render_ctx(self, context, row_id, row):
-        get_url = context.resolve("get_url")
-        url = get_url(self.endpoint, id=row_id, url=way_back(context.resolve("return_url"), get_url))
+        url = row_url(context.resolve("get_url"), self.endpoint, row_id, context.resolve("return_url"))
         return Markup('<a class="icon" href="{}" title="{}"><span class="fa fa-{}"></span></a>').format(
             url, self.title, self.icon)
 

@@ -274,6 +274,28 @@ class Server:
         self.log.close()
 
 
+def worker_pid(master: int) -> int:
+    """The one gunicorn worker of a master (Linux /proc)."""
+    for _ in range(50):
+        try:
+            children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        except OSError:
+            children = []
+        if children:
+            return int(children[0])
+        time.sleep(0.1)
+    return master
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # -- measuring ------------------------------------------------------------------------------
 def load_measure(peer: Path):
     spec = importlib.util.spec_from_file_location("peer_measure", peer / "measure.py")
@@ -347,8 +369,31 @@ def run_load(measure, side: dict, pages: list[dict], seconds: float, clients: in
             "loadavg_before": load_before, "loadavg_after": os.getloadavg()}
 
 
+def run_cpu(measure, side: dict, pages: list[dict], pid: int, requests: int) -> dict:
+    """CPU milliseconds the server's worker spends per request of each page: `requests` requests
+    one after the other, the worker's user+system time before and after. Unlike the latency it
+    hardly depends on what else the machine is running (a busy machine slows every request by
+    waiting, not by CPU). On SQLite the database work is in the worker; PostgreSQL's own CPU is
+    in its server processes, not counted."""
+    ns = argparse.Namespace(login_path=side["login"], user_field=side["user_field"], password_field="password",
+                            user=side["user"], password=side["password"], login_extra=[], csrf_field="",
+                            csrf_cookie="csrftoken", csrf_header="", login_check=pages[0]["path"])
+    sess = measure.Session(side["base"], timeout=120.0)
+    measure.login(sess, ns)
+    out = {}
+    for page in pages:
+        sess.request("GET", page["path"])  # warm
+        before = cpu_seconds(pid)
+        if before is None:
+            return {}
+        for _ in range(requests):
+            sess.request("GET", page["path"])
+        out[page["name"]] = round((cpu_seconds(pid) - before) * 1000 / requests, 1)
+    return out
+
+
 # -- the table --------------------------------------------------------------------------------
-def summarise(project_runs: list[dict], django_runs: list[dict], load: dict | None) -> dict:
+def summarise(project_runs: list[dict], django_runs: list[dict], load: dict | None, cpu: dict | None = None) -> dict:
     names = [r["name"] for r in django_runs[0]["results"]]
     pages = []
     for name in names + [DASHBOARD]:
@@ -360,6 +405,10 @@ def summarise(project_runs: list[dict], django_runs: list[dict], load: dict | No
                  "project_bytes": max((p["bytes"] for p in proj if p), default=0),
                  "project_errors": sum(p["error_count"] for p in proj if p),
                  "project_error_samples": [e for p in proj if p for e in p["errors"]][:3]}
+        if cpu:
+            entry["project_cpu_ms"] = cpu["project"].get(name)
+            if name != DASHBOARD:
+                entry["django_cpu_ms"] = cpu["django"].get(name)
         if name != DASHBOARD:
             entry.update({"django_p95_ms": [round(p["p95_ms"], 1) for p in dj if p],
                           "django_p50_ms": [round(p["p50_ms"], 1) for p in dj if p],
@@ -389,7 +438,8 @@ def print_table(summary: dict, meta: dict, out=None) -> None:
     w = max(len(p["name"]) for p in summary["pages"])
     out.write(f"\nproject ({meta['project_database']}) vs Django admin ({meta['django_database']}), p95 ms per run "
               f"(project, Django alternately), {meta['repeat']} rounds after {meta['warmup']} warm-ups\n")
-    head = f"{'page':<{w}}  {'Django p95':>15}  {'project p95':>15}  {'ratio':>13}  {'KB Dj/proj':>13}  targets"
+    head = (f"{'page':<{w}}  {'Django p95':>15}  {'project p95':>15}  {'ratio':>13}  {'KB Dj/proj':>13}  "
+            f"{'CPU ms Dj/proj':>15}  targets")
     out.write(head + "\n" + "-" * len(head) + "\n")
     for p in summary["pages"]:
         fmt = lambda xs, d=0: " / ".join(f"{x:.{d}f}" for x in xs)  # noqa: E731
@@ -399,8 +449,10 @@ def print_table(summary: dict, meta: dict, out=None) -> None:
         verdict = "met" if p["meets_targets"] else "NOT MET"
         if p["project_errors"]:
             verdict += f" ({p['project_errors']} errors: {p['project_error_samples'][:1]})"
+        cpu = (f"{p['django_cpu_ms']}/" if p.get("django_cpu_ms") is not None else "-/") + \
+            (f"{p['project_cpu_ms']}" if p.get("project_cpu_ms") is not None else "-")
         out.write(f"{p['name']:<{w}}  {dj or '-':>15}  {fmt(p['project_p95_ms']):>15}  {ratio or '-':>13}  "
-                  f"{kb:>13}  {verdict}\n")
+                  f"{kb:>13}  {cpu:>15}  {verdict}\n")
     load = summary.get("load")
     if load:
         out.write(f"\nload {load['project']['seconds']:.0f} s, {load['project']['clients']} clients: project "
@@ -427,6 +479,14 @@ def markdown(before_file: str, after_file: str, out=None) -> None:
                   f"{fmt(a.get('project_p95_ms', []))} | {fmt(a.get('ratio_p95', []), 2)} | "
                   f"{p['project_bytes'] / 1000:.1f} → {a.get('project_bytes', 0) / 1000:.1f}"
                   f"{' (%.1f)' % (p['django_bytes'] / 1000) if 'django_bytes' in p else ''} |\n")
+    if any("project_cpu_ms" in p for r in runs for p in r["pages"]):
+        before = {p["name"]: p for p in runs[0]["pages"]}
+        out.write("\n| page | Django CPU ms/request | project before | project after |\n|---|---:|---:|---:|\n")
+        for p in runs[1]["pages"]:
+            b = before.get(p["name"], {})
+            dj = p.get("django_cpu_ms", b.get("django_cpu_ms"))
+            cells = [dj, b.get("project_cpu_ms"), p.get("project_cpu_ms")]
+            out.write(f"| {p['name']} | " + " | ".join("–" if c is None else f"{c:,.1f}" for c in cells) + " |\n")
     for label, r in (("before", runs[0]), ("after", runs[1])):
         load = r.get("load")
         if load:
@@ -457,6 +517,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--load-seconds", type=float, default=60)
     parser.add_argument("--load-clients", type=int, default=4)
+    parser.add_argument("--cpu-requests", type=int, default=10,
+                        help="requests a page for the worker's CPU time per request (0: skip)")
     parser.add_argument("--output", default=str(OUT))
     args = parser.parse_args(argv)
 
@@ -515,11 +577,18 @@ def main(argv: list[str] | None = None) -> int:
             for name, side_pages in (("project", pages), ("django", dpages)):
                 log(f"load: {name}, {args.load_seconds:.0f} s, {args.load_clients} clients")
                 load[name] = run_load(measure, sides[name], side_pages, args.load_seconds, args.load_clients)
+        cpu = None
+        if args.cpu_requests > 0:
+            measure = load_measure(peer)
+            cpu = {}
+            for name, side_pages, server in (("project", pages_with_dashboard, project), ("django", dpages, django)):
+                log(f"cpu: {name}, {args.cpu_requests} requests a page")
+                cpu[name] = run_cpu(measure, sides[name], side_pages, worker_pid(server.proc.pid), args.cpu_requests)
     finally:
         for server in reversed(servers):
             server.stop()
 
-    summary = summarise(project_runs, django_runs, load)
+    summary = summarise(project_runs, django_runs, load, cpu)
     dialect = url.split(":", 1)[0].split("+")[0]
     meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "host": platform.node(), "cpus": os.cpu_count(),
             "python": platform.python_version(), "project_database": dialect, "django_database": "sqlite",

@@ -16,7 +16,7 @@ def test_compare_harness_runs_end_to_end(tmp_path, capsys):
         pytest.skip(f"no Django peer at {peer_dir()} (shared/peer-django beside the repository, or PEER_DIR)")
     out = tmp_path / "compare.json"
     code = main(["--small", "--work-dir", str(tmp_path), "--database-url", f"sqlite:///{tmp_path}/project-small.db", "--runs", "1", "--repeat", "2", "--warmup", "1",
-                 "--load-seconds", "2", "--output", str(out)])
+                 "--load-seconds", "2", "--cpu-requests", "2", "--output", str(out)])
     printed = capsys.readouterr().out
     assert code == 0, printed
     result = json.loads(out.read_text(encoding="utf-8"))
@@ -28,6 +28,8 @@ def test_compare_harness_runs_end_to_end(tmp_path, capsys):
         if name != DASHBOARD:
             assert page.get("django_errors") == 0 and len(page["django_p95_ms"]) == 1, name
             assert len(page["ratio_p95"]) == 1, name
+            assert page["django_cpu_ms"] is not None and page["django_cpu_ms"] >= 0, name
+        assert page["project_cpu_ms"] is not None and page["project_cpu_ms"] >= 0, name
     # Each project page is checked for a value only the right answer holds, read with SQL.
     checks = {p["name"]: p["contains"] for p in result["project_pages"]}
     assert all(checks.values()) and "details/?id=" in checks["application search reference"]
