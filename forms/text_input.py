@@ -43,7 +43,7 @@ class CleanTextMeta:
 
 
 _FORMAT_WORDS = (("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%H", "HH"), ("%M", "MM"), ("%S", "SS"))
-_EXAMPLE = datetime(2025, 3, 1, 9, 30)
+_EXAMPLE = datetime(2025, 9, 15, 13, 30)  # the same example as forms/dates.py
 
 
 def _format_shown(fmt: str) -> str:

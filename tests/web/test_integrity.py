@@ -254,5 +254,5 @@ def test_admin_date_typed_with_a_time_is_not_a_valid_date_not_required(app, seed
         "csrf_token": token, "number": "1447/9", "held_on": "2026-01-05 10:00", "place": "المقر"})
     text = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 200
-    assert "Not a valid date: write it as YYYY-MM-DD, for example 2025-03-01." in text
+    assert "Not a valid date: write it as YYYY-MM-DD, for example 2025-09-15." in text
     assert "1447/9" in text  # what was typed is kept

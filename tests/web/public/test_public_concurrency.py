@@ -118,7 +118,7 @@ def test_unreadable_date_and_choice_get_clear_translated_messages(client, catalo
     data = {**request_data(catalogue, birth_date="1985-04-02 10:30", **{"documents-0-document_type": "abc"}),
             **form_defaults(page)}
     text = client.post("/request", data=data).get_data(as_text=True)
-    assert "Not a valid date: write it as YYYY-MM-DD, for example 2025-03-01." in text
+    assert "Not a valid date: write it as YYYY-MM-DD, for example 2025-09-15." in text
     assert "could not coerce" not in text
     assert "Choose one of the options in the list." in text
     arabic = client.get("/request?lang=ar").get_data(as_text=True)
