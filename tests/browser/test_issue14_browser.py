@@ -134,6 +134,7 @@ def test_officer_reaches_out_to_eligible_beneficiaries(app, users, live_server, 
     page.goto(f"{base}/admin/outreach/")
     page.click(f"a[href$='/admin/servicetype/{st.id}/eligible']")
     page.wait_for_selector("#eligible-table")
+    page.wait_for_load_state("load")  # static/js/app.js (the select-all box) has run
     table = page.locator("#eligible-table").inner_text()
     assert "السبيعي" in table and "المطيري" not in table
     page.check("#eligible-all")
