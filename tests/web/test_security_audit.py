@@ -10,7 +10,7 @@ from workflow.audit import mask_email
 
 
 def _rows(action):
-    return db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == action)).all()
+    return db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
 
 
 def test_failed_sign_ins_are_recorded_with_the_email_masked(app, client, users):
