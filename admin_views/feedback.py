@@ -10,16 +10,16 @@ from markupsafe import Markup
 from wtforms.validators import ValidationError
 
 from admin_views.base import SecureModelView
-from admin_views.followup import staff_query
+from admin_views.followup import assignable, staff_query
 from extensions import db
 from forms.followup import FeedbackReceivedForm, FeedbackReplyForm
 from models.feedback import Feedback, FeedbackKind, FeedbackStatus
 from workflow import feedback as rules
-from workflow.dates import days_left_text, dual_date, overdue_text
+from workflow.dates import dual_date, overdue_text
 from workflow.errors import WorkflowError
 from workflow.notify import delivery_label
 from workflow.reports import local_today
-from workflow.roles import ADMIN_OFFICER, Role
+from workflow.roles import ADMIN_OFFICER
 
 
 def _deadline_cell(view, context, model, name):
@@ -121,8 +121,7 @@ class FeedbackAdmin(SecureModelView):
         return super().get_count_query().filter(*self._arg_conditions())
 
     def on_model_change(self, form, model, is_created):
-        if model.assigned_to is not None and (not model.assigned_to.active or model.assigned_to.role not in
-                                              (Role.ADMIN.value, Role.OFFICER.value)):
+        if model.assigned_to is not None and not assignable(model.assigned_to):
             raise ValidationError(_("Choose an active officer."))
 
     @expose("/reply/", methods=("GET", "POST"))

@@ -23,13 +23,21 @@ from workflow.dates import days_left_text, dual_date, overdue_text
 from workflow.errors import WorkflowError
 from workflow.policy_templates import get_profile
 from workflow.reports import ReportFilter, filter_choices, local_today
-from workflow.roles import ADMIN_OFFICER, REPORT_ROLES, Role
+from workflow.roles import ADMIN_OFFICER, REPORT_ROLES
+
+
+ASSIGNABLE_ROLES = sorted(r.value for r in ADMIN_OFFICER)
 
 
 def staff_query():
-    """Who can be given follow-ups: active administrators and officers."""
-    return (db.session.query(User).filter(User.active.is_(True), User.role.in_([Role.ADMIN.value, Role.OFFICER.value]))
+    """Who can be given follow-ups and complaints: active administrators and officers."""
+    return (db.session.query(User).filter(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
             .order_by(User.full_name))
+
+
+def assignable(user) -> bool:
+    """Whether a chosen staff member is one staff_query offers (a stale form may name another)."""
+    return user.active and user.role in ASSIGNABLE_ROLES
 
 
 def _due_cell(view, context, model, name):
@@ -134,8 +142,7 @@ class FollowUpAdmin(SecureModelView):
     def on_model_change(self, form, model, is_created):
         if model.done_at is not None:
             raise ValidationError(_("A recorded follow-up cannot be reassigned or moved."))
-        if model.officer is not None and (not model.officer.active or model.officer.role not in
-                                          (Role.ADMIN.value, Role.OFFICER.value)):
+        if model.officer is not None and not assignable(model.officer):
             raise ValidationError(_("Choose an active officer."))
 
     @expose("/record/", methods=("GET", "POST"))
