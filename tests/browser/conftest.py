@@ -46,8 +46,12 @@ def page(browser):
 
 
 def sign_in(page, base_url: str, email: str, password: str) -> None:
-    """Sign in as a person would, typing the authenticator's code when the account has one."""
+    """Sign in as a person would (signing out whoever is signed in on this page first), typing the
+    authenticator's code when the account has one."""
     page.goto(f"{base_url}/login")
+    if page.locator("#logout").count():
+        page.click("#logout")
+        page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")

@@ -28,13 +28,9 @@ def _shot(page, name):
 
 
 def _sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    if page.locator("#logout").count():
-        page.click("#logout")
-        page.goto(f"{base}/login")
     from tests.browser.conftest import sign_in
 
-    sign_in(page, base, email, PASSWORD)  # the shared one answers the admin's second factor
+    sign_in(page, base, email, PASSWORD)
 
 
 def _pick_beneficiary(page, text):

@@ -35,14 +35,9 @@ def _shot(page, name):
 
 
 def _sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    if page.locator("#logout").count():
-        page.click("#logout")
-        page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#welcome")
+    from tests.browser.conftest import sign_in
+
+    sign_in(page, base, email, PASSWORD)
 
 
 def test_request_to_decision_writes_messages_the_officer_can_send_by_hand(app, users, live_server, ob_page):

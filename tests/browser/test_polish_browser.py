@@ -30,13 +30,9 @@ def _shot(page, name):
 
 
 def _sign_in(page, base, email, lang="ar"):
-    page.goto(f"{base}/login")
-    if page.locator("#logout").count():
-        page.click("#logout")
-        page.goto(f"{base}/login")
     from tests.browser.conftest import sign_in
 
-    sign_in(page, base, email, PASSWORD)  # the shared one answers the admin's second factor
+    sign_in(page, base, email, PASSWORD)
     page.goto(f"{base}/admin/?lang={lang}")
 
 
