@@ -154,7 +154,7 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
     )
     column_labels = {
         "reference": _l("Reference"), "beneficiary": _l("Beneficiary"), "service_type": _l("Service"),
-        "channel": _l("Channel"), "status": _l("Status"), "received_at": _l("Received"),
+        "channel": _l("Channel"), "status": _l("Status"), "received_at": _l("Received on"),
         "decision_due": _l("Decision due"), "description": _l("Request"), "notes": _l("Notes"),
         "assigned_specialist": _l("Specialist"), "recommendation": _l("Recommendation"),
         "decided_at": _l("Decided at"), "served_at": _l("Served at"), "closed_at": _l("Closed at"),
