@@ -86,3 +86,33 @@ def test_nginx_site_passes_nginx_t(tmp_path):
     result = subprocess.run([nginx, "-t", "-q", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_gunicorn_settings_freeze_the_loaded_app_and_stop_after_warm_up():
+    """gunicorn.conf.py (read by gunicorn from the repository root): objects alive once the app is
+    loaded, and after each full collection while the worker warms up, are frozen; later never."""
+    import gc
+    import runpy
+    from types import SimpleNamespace
+
+    conf = runpy.run_path(str(DEPLOY.parent / "gunicorn.conf.py"))
+    worker = SimpleNamespace(nr=0)
+    try:
+        conf["post_worker_init"](worker)
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        kept = [[i] for i in range(1000)]  # alive across the next full collection
+        worker.nr = 1
+        conf["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() == frozen  # no full collection since: nothing more to freeze
+        gc.collect()
+        conf["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() >= frozen + len(kept)
+        after_warm_up = gc.get_freeze_count()
+        more = [[i] for i in range(1000)]
+        gc.collect()
+        worker.nr = conf["WARM_UP_REQUESTS"] + 1
+        conf["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() == after_warm_up and more
+    finally:
+        gc.unfreeze()
