@@ -58,10 +58,19 @@ def capped_count(count_query, page: int | None, page_size: int | None, cap: int)
     """
     if not cap:
         return count_query.scalar()
+    return count_selected(count_query.session, count_query.with_entities(literal_column("1")).order_by(None),
+                          page, page_size, cap)
+
+
+def count_selected(session, rows, page: int | None, page_size: int | None, cap: int):
+    """capped_count for any SELECT of the rows (a Query or a Core select), e.g. one read from an
+    index alone (workflow.registry.name_matches)."""
+    if not cap:
+        return session.execute(select(func.count()).select_from(rows.subquery())).scalar() or 0
     needed = ((page or 0) + 1 + PAGER_LOOKAHEAD) * (page_size or 1)
     cap = max(cap, math.ceil(needed / cap) * cap)
-    rows = count_query.with_entities(literal_column("1")).order_by(None).limit(cap + 1).subquery()
-    total = count_query.session.execute(select(func.count()).select_from(rows)).scalar() or 0
+    limited = rows.limit(cap + 1).subquery()
+    total = session.execute(select(func.count()).select_from(limited)).scalar() or 0
     return CappedCount(cap) if total > cap else total
 
 

@@ -184,7 +184,7 @@ def project_pages(url: str) -> list[dict]:
     with engine.connect() as conn:
         n_ben = conn.execute(text("SELECT max(id) FROM beneficiary")).scalar()
         n_app = conn.execute(text("SELECT max(id) FROM application")).scalar()
-        newest = "ORDER BY created_at DESC, id DESC"
+        newest = "ORDER BY id DESC"  # the registry's order: newest registered first
         first_ben = one(f"SELECT id FROM beneficiary {newest} LIMIT 1")[0]
         deep_page = min(1999, max(0, (n_ben - 1) // 20 // 2))  # 0-based: page 2,000 at full size
         deep_ben = one(f"SELECT id FROM beneficiary {newest} LIMIT 1 OFFSET :o", o=deep_page * 20)[0]

@@ -485,13 +485,36 @@ def name_clause(text: str):
     (عبدالله / عبد الله). Each word is a range on the name-word index
     (models.beneficiary.BeneficiaryNameWord), never a scan of the names.
     """
-    terms = name_search_terms(text)
-    if not terms:
+    matches = _name_word_matches(text)
+    if not matches:
         return None
-    word = BeneficiaryNameWord.word
-    matches = [select(BeneficiaryNameWord.beneficiary_id).where(word >= term, word < term + "\U0010ffff")
-               for term in terms]
     return Beneficiary.id.in_(matches[0] if len(matches) == 1 else intersect(*matches))
+
+
+def name_matches(text: str):
+    """The ids of the beneficiaries name_clause finds, each once, read from the name-word index
+    alone (no beneficiary row is read): what a name search's count needs. None: nothing to find."""
+    matches = _name_word_matches(text)
+    if not matches:
+        return None
+    return matches[0].distinct() if len(matches) == 1 else intersect(*matches)
+
+
+def _name_word_matches(text: str) -> list:
+    word = BeneficiaryNameWord.word
+    return [select(BeneficiaryNameWord.beneficiary_id).where(word >= term, word < term + "\U0010ffff")
+            for term in name_search_terms(text)]
+
+
+def _is_number(text: str) -> bool:
+    return all(ch.isdigit() or ch in " +-()" for ch in text)  # Arabic-Indic digits too
+
+
+def searches_names_only(query: str) -> bool:
+    """Whether search_clause is the name search alone for this text (it has a letter: an ID or
+    a mobile number is never looked for), so name_matches gives its rows."""
+    text = " ".join(str(query or "").split())
+    return bool(text) and not _is_number(text) and bool(name_search_terms(text))
 
 
 def search_clause(query: str):
@@ -502,7 +525,7 @@ def search_clause(query: str):
     conditions = []
     digits = normalize_digits(text).replace("(", "").replace(")", "")
     plain = digits.lstrip("+")
-    is_number = all(ch.isdigit() or ch in " +-()" for ch in text)  # Arabic-Indic digits too
+    is_number = _is_number(text)
     if not is_number:  # a number is never part of a name: no name search for IDs
         by_name = name_clause(text)
         if by_name is not None:
