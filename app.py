@@ -136,6 +136,9 @@ def _register_template_helpers(app: Flask) -> None:
     import forms.accessibility
 
     app.jinja_env.globals["form_a11y"] = forms.accessibility
+    from admin_views.base import main_menu
+
+    app.jinja_env.globals["main_menu"] = main_menu  # written once per role, language and screen
 
     @app.context_processor
     def language_context():
