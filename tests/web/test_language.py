@@ -36,3 +36,19 @@ def test_error_pages_are_translated(client):
     assert response.status_code == 404
     assert "الصفحة غير موجودة" in response.get_data(as_text=True)
     assert "Page not found" in client.get("/no-such-page?lang=en").get_data(as_text=True)
+
+
+def test_arabic_plurals_follow_the_catalogues_plural_rule():
+    """Arabic has six plural forms; the catalogue's rule puts 100-102 in form 4 and 11-99 in form 5
+    (three translations had those two the other way round)."""
+    from pathlib import Path
+
+    from babel.support import Translations
+
+    ar = Translations.load(str(Path(__file__).resolve().parents[2] / "translations"), ["ar"])
+    rows = lambda n: ar.ngettext("%(num)d row a page", "%(num)d rows a page", n) % {"num": n}  # noqa: E731
+    assert [rows(n) for n in (1, 2, 3, 20, 50, 100)] == [
+        "صف واحد في الصفحة", "صفّان في الصفحة", "3 صفوف في الصفحة", "20 صفًا في الصفحة", "50 صفًا في الصفحة",
+        "100 صف في الصفحة"]
+    conditions = lambda n: ar.ngettext("%(num)d condition", "%(num)d conditions", n) % {"num": n}  # noqa: E731
+    assert (conditions(15), conditions(100), conditions(4)) == ("15 شرطاً", "100 شرط", "4 شروط")
