@@ -7,6 +7,7 @@ from flask import has_request_context, request
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.form import InlineFormAdmin
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +16,7 @@ from markupsafe import Markup, escape
 from admin_views.base import SecureModelView
 from models.branch import BranchRepresentative
 from workflow.branches import branch_choices_for, default_branch, visible_branch_ids
+from workflow.kept import forget, kept, seconds_for
 from workflow.phones import normalize_saudi_mobile
 from workflow.roles import ADMIN_ONLY, ALL
 
@@ -31,6 +33,9 @@ class RepresentativeInline(InlineFormAdmin):
 
 def _representatives(view, context, model, name):
     return Markup("<br>").join(escape(r.full_name) for r in model.representatives if r.active)
+
+
+BRANCH_OPTIONS = "branch_options"
 
 
 class BranchAdmin(SecureModelView):
@@ -59,6 +64,10 @@ class BranchAdmin(SecureModelView):
     form_columns = ("name_ar", "name_en", "city", "region", "phone", "email", "address", "active")
     inline_models = (RepresentativeInline(BranchRepresentative),)
 
+    def after_model_change(self, form, model, is_created):
+        super().after_model_change(form, model, is_created)
+        forget(BRANCH_OPTIONS)  # the filters offer the new or renamed branch at once
+
     def validate_form(self, form):
         valid = super().validate_form(form)
         if request.method != "POST" or not hasattr(form, "name_ar"):
@@ -85,10 +94,18 @@ class BranchAdmin(SecureModelView):
 
 # -- the shared branch field and filter ------------------------------------------------
 def branch_options() -> list[tuple[str, str]]:
+    """The branch filter's choices: the user's branches (or head office and every active branch),
+    kept a minute per process (FILTER_OPTIONS_CACHE_SECONDS), dropped when a branch is saved here."""
     if not has_request_context():  # Flask-Admin builds filters once at start-up
         return [("", "")]
-    options = [] if visible_branch_ids() is not None else [(HEAD_OFFICE, _("Head office"))]
-    return options + [(str(b.id), str(b)) for b in branch_choices_for()]
+    ids = visible_branch_ids()
+
+    def options():
+        head_office = [] if ids is not None else [(HEAD_OFFICE, _("Head office"))]
+        return head_office + [(str(b.id), str(b)) for b in branch_choices_for()]
+
+    return kept(BRANCH_OPTIONS, (tuple(ids) if ids is not None else None, str(get_locale())),
+                seconds_for("FILTER_OPTIONS_CACHE_SECONDS"), options)
 
 
 class BranchFilter(BaseSQLAFilter):

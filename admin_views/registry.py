@@ -91,6 +91,7 @@ from workflow.registry import (
 from workflow.state_machine import EVENT_LABELS, status_label
 from workflow.storage import purge_files
 from workflow.branches import visible_branch_ids
+from workflow.kept import kept, seconds_for
 from workflow.roles import ADMIN_OFFICER, ADMIN_ONLY, ALL, BENEFICIARY_READ, PRIVACY_MASKED, REPORT_ROLES, Role
 
 CATEGORY = _l("Registry")
@@ -546,7 +547,10 @@ def _values_in_use(code) -> list[str]:
         codes = codes.union_all(following)
         statement = _VALUES_IN_USE[code.key] = select(codes.c.code).where(codes.c.code.is_not(None)) \
             .order_by(codes.c.code)
-    return list(db.session.scalars(statement))
+    # A filter's options: kept a minute per process (a city typed for the first time is offered
+    # within a minute); FILTER_OPTIONS_CACHE_SECONDS.
+    return kept("values_in_use", code.key, seconds_for("FILTER_OPTIONS_CACHE_SECONDS"),
+                lambda: list(db.session.scalars(statement)))
 
 
 def warn_duplicates(model: Beneficiary) -> None:

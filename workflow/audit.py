@@ -121,7 +121,14 @@ def record_access(action: str, table_name: str, record_id: Any = "", note: str =
     db.session.execute(insert(AuditEntry).values(
         at=utcnow(), user_id=user_id, actor=actor, action=action,
         table_name=table_name, record_id=str(record_id), changes=None, note=note[:500]))
-    db.session.commit()
+    # The records already read stay loaded: the row added changes none of them, and expiring
+    # them made the page read each one again (the record with its joins, the signed-in user).
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def mask_email(text: str | None) -> str:

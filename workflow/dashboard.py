@@ -6,16 +6,15 @@ shows the rows. Both use the same query, so a number and its list always agree.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from extensions import db
+from workflow.kept import kept, seconds_for
 from models.application import Application, Status
 from models.beneficiary import Communication
 from models.committee import AgendaItem, CommitteeSession
@@ -177,9 +176,6 @@ def committee_panel(user, today=None) -> dict:
     }
 
 
-_QUARTER_FIGURES: dict = {}
-
-
 def quarter_figures(quarter: ReportFilter, today: date) -> dict:
     """The board's figures of the last 90 days: requests decided, median days to a decision, the
     share decided within the period and the share accepted.
@@ -188,20 +184,16 @@ def quarter_figures(quarter: ReportFilter, today: date) -> dict:
     association), and one decision more moves them by a hair, so each process keeps them for
     DASHBOARD_CACHE_SECONDS (60; 0 in tests: always fresh). The day's counts (open, overdue, due
     this week) are never kept."""
-    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0 if current_app.testing else 60)
-    key = (id(current_app._get_current_object()), quarter.date_from, quarter.date_to, today)
-    kept = _QUARTER_FIGURES.get(key)
-    if ttl and kept is not None and time.monotonic() - kept[0] < ttl:
-        return kept[1]
+    return kept("quarter_figures", (quarter.date_from, quarter.date_to, today),
+                seconds_for("DASHBOARD_CACHE_SECONDS"), lambda: _quarter_figures(quarter, today))
+
+
+def _quarter_figures(quarter: ReportFilter, today: date) -> dict:
     times = decision_time(quarter, today=today)
     result = outcomes(quarter, top=0)  # the share accepted only, not the rejection reasons
     accepted = next(r for r in result["rows"] if r["outcome"] == "accepted")
-    figures = {"decided_90": times["decided"], "median_days_90": times["median_days"],
-               "within_share_90": times["within_period_share"], "accepted_share_90": accepted["share"]}
-    if ttl:
-        _QUARTER_FIGURES.clear()  # one entry per process is enough (today's)
-        _QUARTER_FIGURES[key] = (time.monotonic(), figures)
-    return figures
+    return {"decided_90": times["decided"], "median_days_90": times["median_days"],
+            "within_share_90": times["within_period_share"], "accepted_share_90": accepted["share"]}
 
 
 def board_panel(user, today=None) -> dict:

@@ -131,11 +131,11 @@ def _tile(html: str, tile_id: str) -> str:
 
 
 def test_board_keeps_its_90_day_figures_a_minute_and_its_counts_fresh(app, client, login_as, monkeypatch):
-    import workflow.dashboard as dashboard
+    import workflow.kept as kept
 
     app.config["DASHBOARD_CACHE_SECONDS"] = 60
     clock = [1000.0]
-    monkeypatch.setattr(dashboard.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(kept.time, "monotonic", lambda: clock[0])
     st = f.service_type()
     f.application(st=st)
     db.session.commit()
@@ -288,3 +288,32 @@ def csrf_token_of(client) -> str:
     from tests.conftest import csrf_token
 
     return csrf_token(client.get("/admin/account/").get_data(as_text=True))
+
+
+def test_filter_options_are_kept_a_minute_and_a_saved_branch_at_once(app, client, users, monkeypatch):
+    """With FILTER_OPTIONS_CACHE_SECONDS the cities in use are read once a minute per process;
+    a branch saved on this server is offered by the branch filter at once."""
+    import workflow.kept as kept
+    from tests.conftest import csrf_token, login
+
+    app.config["FILTER_OPTIONS_CACHE_SECONDS"] = 60
+    clock = [5000.0]
+    monkeypatch.setattr(kept.time, "monotonic", lambda: clock[0])
+    f.beneficiary(city="سكاكا")
+    db.session.commit()
+    login(client, users["admin"].email)
+
+    def groups():
+        html = client.get("/admin/beneficiary/").get_data(as_text=True)
+        return re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', html, re.S).group(1)
+
+    assert "سكاكا" in groups()
+    f.beneficiary(city="طبرجل")
+    db.session.commit()
+    assert "طبرجل" not in groups()  # kept
+    clock[0] += 61
+    assert "طبرجل" in groups()  # a minute later
+    page = client.get("/admin/branch/new/")
+    client.post("/admin/branch/new/", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                            "name_ar": "فرع القريات", "city": "القريات", "active": "y"})
+    assert "فرع القريات" in groups()  # saved here: offered at once
