@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from admin_views.base import SecureModelView
 from models.branch import BranchRepresentative
 from workflow.branches import branch_choices_for, default_branch, visible_branch_ids
-from workflow.kept import forget, kept, seconds_for
+from workflow.kept import FILTER_GROUPS, forget, kept, seconds_for
 from workflow.phones import normalize_saudi_mobile
 from workflow.roles import ADMIN_ONLY, ALL
 
@@ -67,6 +67,7 @@ class BranchAdmin(SecureModelView):
     def after_model_change(self, form, model, is_created):
         super().after_model_change(form, model, is_created)
         forget(BRANCH_OPTIONS)  # the filters offer the new or renamed branch at once
+        forget(FILTER_GROUPS)
 
     def validate_form(self, form):
         valid = super().validate_form(form)

@@ -91,7 +91,7 @@ from workflow.registry import (
 from workflow.state_machine import EVENT_LABELS, status_label
 from workflow.storage import purge_files
 from workflow.branches import visible_branch_ids
-from workflow.kept import kept, seconds_for
+from workflow.kept import FILTER_GROUPS, kept, seconds_for
 from workflow.roles import ADMIN_OFFICER, ADMIN_ONLY, ALL, BENEFICIARY_READ, PRIVACY_MASKED, REPORT_ROLES, Role
 
 CATEGORY = _l("Registry")
@@ -179,11 +179,20 @@ class ChoiceFilter(FilterEqual):
 
 
 class RefreshFilters:
-    """Rebuild the filter list per request so option lists follow the data and the language."""
+    """Filters whose option lists follow the data (the cities in use, the branches) and the
+    language: rebuilt when a page shows them, and kept a minute per process for each language and
+    set of visible branches (FILTER_OPTIONS_CACHE_SECONDS; building them was a tenth of a list
+    page). A branch saved on this server drops them at once (admin_views.branches)."""
 
     def _get_filter_groups(self):
-        self._refresh_filters_cache()
-        return super()._get_filter_groups()
+        ids = visible_branch_ids()
+        key = (self.endpoint, str(get_locale()), tuple(ids) if ids is not None else None)
+
+        def build():
+            self._refresh_filters_cache()
+            return super(RefreshFilters, self)._get_filter_groups()
+
+        return kept(FILTER_GROUPS, key, seconds_for("FILTER_OPTIONS_CACHE_SECONDS"), build)
 
 
 class DocumentStateFilter(BaseSQLAFilter):
@@ -547,10 +556,7 @@ def _values_in_use(code) -> list[str]:
         codes = codes.union_all(following)
         statement = _VALUES_IN_USE[code.key] = select(codes.c.code).where(codes.c.code.is_not(None)) \
             .order_by(codes.c.code)
-    # A filter's options: kept a minute per process (a city typed for the first time is offered
-    # within a minute); FILTER_OPTIONS_CACHE_SECONDS.
-    return kept("values_in_use", code.key, seconds_for("FILTER_OPTIONS_CACHE_SECONDS"),
-                lambda: list(db.session.scalars(statement)))
+    return list(db.session.scalars(statement))
 
 
 def warn_duplicates(model: Beneficiary) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Callable
 from flask import current_app
 
 _KEPT: dict = {}
+FILTER_GROUPS = "filter_groups"  # a list screen's filters with their options (admin_views.registry)
 
 
 def kept(name: str, key: Any, seconds: float, compute: Callable[[], Any]) -> Any:

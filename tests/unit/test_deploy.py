@@ -88,26 +88,32 @@ def test_nginx_site_passes_nginx_t(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_gunicorn_settings_freeze_the_loaded_app_and_stop_after_warm_up():
-    """gunicorn.conf.py (read by gunicorn from the repository root): objects alive once the app is
-    loaded, and after each full collection while the worker warms up, are frozen; later never."""
+def test_gunicorn_settings_collect_garbage_between_requests():
+    """gunicorn.conf.py (read by gunicorn from the repository root): the loaded app is frozen, and
+    again after full collections while the worker warms up; collections run after a response, not
+    in the middle of a page (unless a request allocates a great deal)."""
     import gc
     import runpy
     from types import SimpleNamespace
 
     conf = runpy.run_path(str(DEPLOY.parent / "gunicorn.conf.py"))
     worker = SimpleNamespace(nr=0)
+    thresholds = gc.get_threshold()
     try:
         conf["post_worker_init"](worker)
         frozen = gc.get_freeze_count()
-        assert frozen > 0
-        kept = [[i] for i in range(1000)]  # alive across the next full collection
+        assert frozen > 0 and gc.get_threshold()[0] == conf["IN_REQUEST_THRESHOLD"]
         worker.nr = 1
         conf["post_request"](worker, None, {}, None)
         assert gc.get_freeze_count() == frozen  # no full collection since: nothing more to freeze
-        gc.collect()
+        young = [[i] for i in range(2 * conf["YOUNG"])]  # a page's worth of allocations
+        assert gc.get_count()[0] > conf["YOUNG"]
+        collected = gc.get_stats()[0]["collections"]
         conf["post_request"](worker, None, {}, None)
-        assert gc.get_freeze_count() >= frozen + len(kept)
+        assert gc.get_stats()[0]["collections"] == collected + 1 and gc.get_count()[0] < conf["YOUNG"]
+        gc.collect()  # a full collection during the warm-up: its survivors are frozen next
+        conf["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() >= frozen + len(young)
         after_warm_up = gc.get_freeze_count()
         more = [[i] for i in range(1000)]
         gc.collect()
@@ -116,3 +122,4 @@ def test_gunicorn_settings_freeze_the_loaded_app_and_stop_after_warm_up():
         assert gc.get_freeze_count() == after_warm_up and more
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
