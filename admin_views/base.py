@@ -486,6 +486,10 @@ class SecureModelView(ModelView):
     # Relations to large tables (admin_views.lookups.LOADERS) become ajax lookups
     # unless the view sets form_ajax_refs itself or turns this off.
     auto_ajax_refs = True
+    # List columns whose cell depends only on one attribute of the row (a status, a service type
+    # by its key): {"status": "status", "service_type": "service_type_id"}. Each value's cell is
+    # written once per page (list_row_renderer).
+    list_cells_by_value: dict[str, str] = {}
     # From this many rows skipped, a list page reads its keys first (see get_list).
     deep_page_offset = 2_000
     # Rows fetched per round trip when a CSV export streams.
@@ -720,7 +724,20 @@ class SecureModelView(ModelView):
                 by_type[kind] = next((f for t, f in type_formatters.items() if isinstance(value, t)), None)
             return by_type[kind]
 
+        by_value = self.list_cells_by_value
+        written: dict = {}
+
         def cell(row, name):
+            attribute = by_value.get(name)
+            if attribute is None:
+                return write_cell(row, name)
+            key = (name, getattr(row, attribute))
+            html = written.get(key)
+            if html is None:
+                html = written[key] = write_cell(row, name)
+            return html
+
+        def write_cell(row, name):
             fmt = formatters.get(name)
             value = fmt(self, context, row, name) if fmt is not None else field_value(row, name)
             choice_map = choices.get(name)
