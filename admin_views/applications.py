@@ -139,6 +139,8 @@ class ApplicationAdmin(BranchFieldMixin, RefreshFilters, SecureModelView):
     column_list = ("reference", "beneficiary", "service_type", "channel", "branch", "status", "received_at",
                    "decision_due")
     list_eager_load = ("branch",)
+    # The applicant's name is all the list shows of the beneficiary (Application.applicant).
+    list_load_only = {"beneficiary": ("id", "first_name", "father_name", "grandfather_name", "family_name")}
     list_cells_by_value = {"service_type": "service_type_id", "channel": "channel_id", "branch": "branch_id",
                            "status": "status"}
     column_display_actions = False  # the reference is the row's link (reference_link)

@@ -490,6 +490,9 @@ class SecureModelView(ModelView):
     # by its key): {"status": "status", "service_type": "service_type_id"}. Each value's cell is
     # written once per page (list_row_renderer).
     list_cells_by_value: dict[str, str] = {}
+    # Columns a list page reads of a joined relation it shows (the rest stays unread):
+    # {"beneficiary": ("first_name", ...)}. Exports read whole rows.
+    list_load_only: dict[str, tuple[str, ...]] = {}
     # From this many rows skipped, a list page reads its keys first (see get_list).
     deep_page_offset = 2_000
     # Rows fetched per round trip when a CSV export streams.
@@ -882,7 +885,10 @@ class SecureModelView(ModelView):
         else:
             query = self._apply_pagination(query, page, page_size)
         for j in self._auto_joins:
-            query = query.options(joinedload(j))
+            columns = self.list_load_only.get(j.key) if execute else None  # exports read whole rows
+            related = j.property.mapper.class_
+            query = query.options(joinedload(j).load_only(*(getattr(related, c) for c in columns)) if columns
+                                  else joinedload(j))
         if self.list_eager_load:
             query = query.options(*eager_options(self.model, self.list_eager_load))
         if execute:
