@@ -885,10 +885,11 @@ class SecureModelView(ModelView):
         else:
             query = self._apply_pagination(query, page, page_size)
         for j in self._auto_joins:
+            option = joinedload(j)
             columns = self.list_load_only.get(j.key) if execute else None  # exports read whole rows
-            related = j.property.mapper.class_
-            query = query.options(joinedload(j).load_only(*(getattr(related, c) for c in columns)) if columns
-                                  else joinedload(j))
+            if columns:
+                option = option.load_only(*(getattr(j.property.mapper.class_, c) for c in columns))
+            query = query.options(option)
         if self.list_eager_load:
             query = query.options(*eager_options(self.model, self.list_eager_load))
         if execute:

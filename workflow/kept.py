@@ -26,8 +26,11 @@ def kept(name: str, key: Any, seconds: float, compute: Callable[[], Any]) -> Any
     if entry is not None and now - entry[0] < seconds:
         return entry[1]
     value = compute()
-    for old in [k for k, (at, _v) in _KEPT.items() if now - at >= seconds]:  # yesterday's, other users'
-        del _KEPT[old]
+    # Yesterday's, other users': dropped from a copy of the keys, so another thread (a threaded
+    # server) adding or dropping an entry meanwhile changes nothing here.
+    for old, (at, _value) in list(_KEPT.items()):
+        if now - at >= seconds:
+            _KEPT.pop(old, None)
     _KEPT[full_key] = (now, value)
     return value
 
@@ -39,5 +42,6 @@ def seconds_for(setting: str, default: float = 60) -> float:
 
 def forget(name: str) -> None:
     """Drop what this process keeps under `name` (after a change it made itself)."""
-    for key in [k for k in _KEPT if k[1] == name]:
-        del _KEPT[key]
+    for key in list(_KEPT):
+        if key[1] == name:
+            _KEPT.pop(key, None)
