@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
-from extensions import babel, csrf, db, limiter, login_manager, migrate
+from extensions import babel, configure_sqlite, csrf, db, limiter, login_manager, migrate, speed_up_babel
 
 ROOT = Path(__file__).resolve().parent
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
@@ -48,9 +48,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine, app.config.get("SQLITE_SYNCHRONOUS", "NORMAL"))
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    speed_up_babel()
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "translations"))
     login_manager.init_app(app)
