@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import false, select
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from wtforms import DateField, IntegerField, SelectField
@@ -60,8 +60,8 @@ def actor():
 
 
 def status_badge(status: str) -> Markup:
-    return Markup('<span class="badge badge-{} status-{}">{}</span>').format(
-        STATUS_BADGE.get(status, "secondary"), status, sm.status_label(status))
+    return Markup(f'<span class="badge badge-{STATUS_BADGE.get(status, "secondary")} status-{escape(status)}">'
+                  f'{escape(sm.status_label(status))}</span>')
 
 
 def date_cell(value, with_time: bool = False) -> Markup:
@@ -76,17 +76,17 @@ def due_cell(application: Application) -> Markup:
     left = days_left(application)
     if left < 0:
         note = overdue_text(-left)
-        return Markup('<span class="overdue">{t}</span><br><span class="badge badge-danger">{n}</span>').format(
-            t=text, n=note)
+        return Markup(f'<span class="overdue">{escape(text)}</span><br>'
+                      f'<span class="badge badge-danger">{escape(note)}</span>')
     note = days_left_text(left)
-    return Markup('{t}<br><small class="text-muted">{n}</small>').format(t=text, n=note)
+    return Markup(f'{escape(text)}<br><small class="text-muted">{escape(note)}</small>')
 
 
 def reference_link(view, context, application: Application) -> Markup:
     """The reference opens the request (as the first column does in Django's admin): one link a
     row instead of view and edit icons (editing is a tab of the request's page)."""
     url = row_url(view.get_url, ".details_view", application.id, context.resolve("return_url"))
-    return Markup('<a href="{}">{}</a>').format(url, reference(application.reference))
+    return Markup(f'<a href="{escape(url)}">{reference(application.reference)}</a>')
 
 
 class OverdueFilter(BaseSQLAFilter):

@@ -361,7 +361,7 @@ class QuickLinkRowAction(BaseListRowAction):
         return self.html(row_url(context.resolve("get_url"), self.endpoint, row_id, context.resolve("return_url")))
 
     def html(self, url: str) -> Markup:
-        return Markup('<a class="icon fa fa-{}" href="{}" title="{}"></a>').format(self.icon, url, self.title)
+        return Markup(f'<a class="icon fa fa-{escape(self.icon)}" href="{escape(url)}" title="{escape(self.title)}"></a>')
 
 
 def _isolated(value):

@@ -7,7 +7,7 @@ these helpers (Python formatters) and the `ltr` / `ref` template filters, not th
 """
 from __future__ import annotations
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # Form fields whose values are always written left to right (their input boxes get dir="ltr").
 LTR_FIELDS = frozenset({"national_id", "phone", "mobile", "email", "reference", "licence_no", "website",
@@ -18,14 +18,14 @@ def ltr(value) -> Markup:
     """One left-to-right value, isolated from the text around it ('' for nothing)."""
     if value in (None, ""):
         return Markup("")
-    return Markup('<bdi class="ltr-value" dir="ltr">{}</bdi>').format(value)
+    return Markup(f'<bdi class="ltr-value" dir="ltr">{escape(value)}</bdi>')
 
 
 def reference(value) -> Markup:
     """A request reference: left to right and never broken across lines."""
     if value in (None, ""):
         return Markup("")
-    return Markup('<bdi class="reference" dir="ltr">{}</bdi>').format(value)
+    return Markup(f'<bdi class="reference" dir="ltr">{escape(value)}</bdi>')
 
 
 def mark_ltr_inputs(form) -> None:
