@@ -139,9 +139,10 @@ def _register_template_helpers(app: Flask) -> None:
     import forms.accessibility
 
     app.jinja_env.globals["form_a11y"] = forms.accessibility
-    from admin_views.base import main_menu
+    from admin_views.base import main_menu, static_url
 
     app.jinja_env.globals["main_menu"] = main_menu  # written once per role, language and screen
+    app.jinja_env.globals["static_url"] = static_url  # each static file's URL built once
 
     @app.context_processor
     def language_context():

@@ -172,6 +172,19 @@ def main_menu(admin_view, render) -> Markup:
     return html
 
 
+def static_url(endpoint: str, **values) -> str:
+    """url_for of a static file (an app's or Flask-Admin's), built once per process and address:
+    a page links twenty of them, and url_for is the dearest call of a page's frame."""
+    if not has_request_context() or any(name.startswith("_") for name in values):  # _external: per request
+        return url_for(endpoint, **values)
+    key = (endpoint, tuple(sorted(values.items())), request.script_root)
+    urls = current_app.extensions.setdefault("brs_static_urls", {})
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for(endpoint, **values)
+    return url
+
+
 def _compact_menu(html: str) -> str:
     """Flask-Admin's menu macro without its comments, its Bootstrap 3 chevrons (Bootstrap 4 draws
     the dropdown's caret itself) and the line breaks around its tags: a fifth of a list page."""

@@ -317,3 +317,22 @@ def test_filter_options_are_kept_a_minute_and_a_saved_branch_at_once(app, client
     client.post("/admin/branch/new/", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
                                             "name_ar": "فرع القريات", "city": "القريات", "active": "y"})
     assert "فرع القريات" in groups()  # saved here: offered at once
+
+
+def test_static_file_links_are_kept_per_address_prefix(app, client, users):
+    """Static links are built once (static_url) and are those url_for builds, under the prefix
+    the site is served at: a site served under /brs keeps its own."""
+    from tests.conftest import login
+
+    login(client, users["admin"].email)
+    links = set(re.findall(r'(?:src|href)="([^"]*/static/[^"]*)"', client.get("/admin/application/").get_data(as_text=True)))
+    with app.test_request_context("/"):
+        from flask import url_for
+
+        expected = {url_for("static", filename="js/app.js"), url_for("admin.static", filename="vendor/jquery.min.js", v="3.5.1")}
+    assert expected <= links, links
+    again = set(re.findall(r'(?:src|href)="([^"]*/static/[^"]*)"', client.get("/admin/beneficiary/").get_data(as_text=True)))
+    assert expected <= again
+    prefixed = client.get("/admin/application/", environ_overrides={"SCRIPT_NAME": "/brs"}).get_data(as_text=True)
+    assert 'src="/brs/static/js/app.js' in prefixed and 'src="/static/js/app.js' not in prefixed
+    assert '/brs/admin/static/vendor/jquery.min.js?v=3.5.1' in prefixed
