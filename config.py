@@ -63,6 +63,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_HOURS": int(os.environ.get("SESSION_HOURS", "12")),
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "60")),
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_HOURS", "12")) * 3600,
+        # The cookie is written when the session changes (sign-in, language, a search), not re-signed
+        # on every page: it lasts SESSION_HOURS, the server-side limit, and the idle limit is the server's.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # "Remember me" keeps a browser signed in this many days at most (capped at 14; 0 hides it).
         "REMEMBER_DAYS": min(int(os.environ.get("REMEMBER_DAYS", "14")), 14),
         "REMEMBER_COOKIE_DURATION": min(int(os.environ.get("REMEMBER_DAYS", "14")), 14) * 86400,

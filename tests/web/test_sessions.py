@@ -219,3 +219,18 @@ def test_an_old_style_cookie_with_a_bare_user_id_is_refused(app, client, users):
         sess["_user_id"] = str(users["admin"].id)
         sess["_fresh"] = True
     assert _signed_out(client.get(HOME))
+
+
+def test_the_session_cookie_is_written_when_it_changes_not_on_every_page(app, client, users):
+    """Its lifetime is the server-side limit (SESSION_HOURS); re-signing it on every page would
+    extend nothing the server does not end itself."""
+    response = client.post("/login", data={"email": users["officer"].email, "password": PASSWORD,
+                                           "csrf_token": csrf_token(client.get("/login").get_data(as_text=True))})
+    assert any(h.startswith("session=") for h in response.headers.getlist("Set-Cookie"))
+    assert app.permanent_session_lifetime == timedelta(hours=app.config["SESSION_HOURS"])
+    client.get(HOME)
+    again = client.get(HOME)
+    assert again.status_code == 200
+    assert not any(h.startswith("session=") for h in again.headers.getlist("Set-Cookie"))
+    switched = client.get(HOME + "?lang=en")  # the language is kept in the session: written again
+    assert any(h.startswith("session=") for h in switched.headers.getlist("Set-Cookie"))
