@@ -169,8 +169,9 @@ class IndexedAjaxLoader(QueryAjaxModelLoader):
 
 
 # -- eager loading -----------------------------------------------------------------------
-def eager_options(model, paths: Iterable) -> list:
-    """Loader options for dotted relation paths: joinedload for to-one, selectinload for collections.
+def eager_options(model, paths: Iterable, to_one=joinedload) -> list:
+    """Loader options for dotted relation paths: `to_one` (joinedload) for to-one, selectinload for
+    collections.
 
     `("beneficiary", "events.user")` → joinedload(beneficiary), selectinload(events).joinedload(user).
     Ready-made loader options are passed through.
@@ -185,9 +186,9 @@ def eager_options(model, paths: Iterable) -> list:
             prop = sa_inspect(current).relationships[key]
             attr = getattr(current, key)
             if option is None:
-                option = selectinload(attr) if prop.uselist else joinedload(attr)
+                option = selectinload(attr) if prop.uselist else to_one(attr)
             else:
-                option = option.selectinload(attr) if prop.uselist else option.joinedload(attr)
+                option = option.selectinload(attr) if prop.uselist else getattr(option, to_one.__name__)(attr)
             current = prop.mapper.class_
         options.append(option)
     return options
