@@ -39,7 +39,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations
 
 babel-extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project=beneficiary-relations --ignore-dirs='.* ._ node_modules instance tests bench build' .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --sort-output --project=beneficiary-relations --ignore-dirs='.* ._ node_modules instance tests bench build' .
 
 babel-update: babel-extract
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import distinct, func, or_, select
 
 from extensions import db
@@ -20,7 +21,8 @@ STATUS_LABELS = {
     ActionStatus.PLANNED: _l("Planned"),
     ActionStatus.IN_PROGRESS: _l("In progress"),
     ActionStatus.DONE: _l("Done"),
-    ActionStatus.CANCELLED: _l("Cancelled"),
+    # An action (إجراء) is masculine in Arabic: «ملغى», where a cancelled message is «ملغاة».
+    ActionStatus.CANCELLED: lazy_pgettext("improvement action", "Cancelled"),
 }
 
 

@@ -52,3 +52,18 @@ def test_arabic_plurals_follow_the_catalogues_plural_rule():
         "100 صف في الصفحة"]
     conditions = lambda n: ar.ngettext("%(num)d condition", "%(num)d conditions", n) % {"num": n}  # noqa: E731
     assert (conditions(15), conditions(100), conditions(4)) == ("15 شرطاً", "100 شرط", "4 شروط")
+
+
+def test_a_cancelled_action_and_a_cancelled_message_agree_with_their_nouns(app):
+    """«إجراء» (an improvement action) is masculine, «رسالة» (a message) feminine: one English
+    word, two Arabic ones, kept apart by a message context."""
+    from admin_views.outbox import STATE_LABELS
+    from models.improvement import ActionStatus
+    from models.outbox import MessageState
+    from workflow.improvement import STATUS_LABELS
+
+    with app.app_context(), app.test_request_context("/"):  # each with its own g (the language is kept there)
+        assert str(STATUS_LABELS[ActionStatus.CANCELLED]) == "ملغى"
+        assert str(STATE_LABELS[MessageState.CANCELLED]) == "ملغاة"
+    with app.app_context(), app.test_request_context("/?lang=en"):
+        assert str(STATUS_LABELS[ActionStatus.CANCELLED]) == str(STATE_LABELS[MessageState.CANCELLED]) == "Cancelled"
