@@ -86,6 +86,6 @@ def _babel_context():
 
 
 def speed_up_babel() -> None:
-    """Use _babel_context in Flask-Babel (same result: tests/unit/test_babel_context.py), once per process."""
+    """Use _babel_context in Flask-Babel (same result: tests/unit/test_engine_settings.py), once per process."""
     if getattr(flask_babel, "_get_current_context", None) is not _babel_context:
         flask_babel._get_current_context = _babel_context
